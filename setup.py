@@ -7,7 +7,7 @@ import os
 
 from setuptools import Extension, setup
 
-extra = ["-Wall", "-Wextra", "-Wno-missing-field-initializers", "-std=gnu11"]
+extra = ["-Wall", "-Wextra", "-std=gnu11"]
 if os.environ.get("AIOSCTP_WERROR"):
     extra.append("-Werror")
 

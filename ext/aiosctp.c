@@ -1,0 +1,748 @@
+/* aiosctp._sctp: module init, argument conversion, addresses, and the SCTP
+ * calls of RFC 6458 section 9 (bindx, connectx, peeloff, getpaddrs,
+ * getladdrs) plus the association id list.  See aiosctp.h for the
+ * conventions every function follows. */
+#include "aiosctp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- errors ---------------------------------------------------------- */
+
+PyObject *
+aiosctp_set_errno(int err)
+{
+    errno = err;
+    return PyErr_SetFromErrno(PyExc_OSError);
+}
+
+/* ---- integer converters ---------------------------------------------- */
+
+static int
+conv_range(PyObject *obj, long long lo, long long hi, long long *out)
+{
+    int overflow = 0;
+    long long v;
+
+    if (!PyLong_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "an integer is required, not %.100s",
+                     Py_TYPE(obj)->tp_name);
+        return 0;
+    }
+    v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return 0;
+    if (overflow || v < lo || v > hi) {
+        PyErr_Format(PyExc_OverflowError, "%R is out of range %lld..%lld",
+                     obj, lo, hi);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+int
+aiosctp_conv_u16(PyObject *obj, void *out)
+{
+    long long v;
+    if (!conv_range(obj, 0, UINT16_MAX, &v))
+        return 0;
+    *(uint16_t *)out = (uint16_t)v;
+    return 1;
+}
+
+int
+aiosctp_conv_u32(PyObject *obj, void *out)
+{
+    long long v;
+    if (!conv_range(obj, 0, UINT32_MAX, &v))
+        return 0;
+    *(uint32_t *)out = (uint32_t)v;
+    return 1;
+}
+
+int
+aiosctp_conv_assoc(PyObject *obj, void *out)
+{
+    long long v;
+    /* sctp_assoc_t is a signed 32-bit int; ids are >= 0 but the special
+     * values SCTP_FUTURE/CURRENT/ALL_ASSOC are small positive numbers. */
+    if (!conv_range(obj, INT32_MIN, INT32_MAX, &v))
+        return 0;
+    *(sctp_assoc_t *)out = (sctp_assoc_t)v;
+    return 1;
+}
+
+int
+aiosctp_conv_fd(PyObject *obj, void *out)
+{
+    long long v;
+    if (!conv_range(obj, -1, INT32_MAX, &v))
+        return 0;
+    if (v < 0) {
+        /* what socket.fileno() returns for a closed socket */
+        aiosctp_set_errno(EBADF);
+        return 0;
+    }
+    *(int *)out = (int)v;
+    return 1;
+}
+
+/* ---- addresses --------------------------------------------------------- */
+
+int
+aiosctp_parse_sockaddr(PyObject *addr, int family,
+                       struct sockaddr_storage *ss, socklen_t *len)
+{
+    const char *host;
+    Py_ssize_t n;
+    int port;
+    unsigned int flowinfo = 0, scope_id = 0;
+
+    if (!PyTuple_Check(addr)) {
+        PyErr_Format(PyExc_TypeError,
+                     "address must be a tuple (host, port), not %.100s",
+                     Py_TYPE(addr)->tp_name);
+        return -1;
+    }
+    n = PyTuple_GET_SIZE(addr);
+    if (n < 2 || n > 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "address must be (host, port) or "
+                        "(host, port, flowinfo, scope_id)");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(addr, "si|II:address", &host, &port,
+                          &flowinfo, &scope_id))
+        return -1;
+    if (port < 0 || port > 65535) {
+        PyErr_Format(PyExc_OverflowError, "port %d is out of range 0..65535",
+                     port);
+        return -1;
+    }
+    memset(ss, 0, sizeof(*ss));
+
+    if (host[0] == '\0') {
+        if (family == AF_UNSPEC) {
+            PyErr_SetString(PyExc_ValueError,
+                            "the wildcard address '' is not valid here");
+            return -1;
+        }
+    }
+    else if (strchr(host, ':') == NULL) {
+        family = AF_INET;
+    }
+    else {
+        family = AF_INET6;
+    }
+
+    if (family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+        if (n > 2) {
+            PyErr_SetString(PyExc_TypeError,
+                            "an IPv4 address is a (host, port) pair");
+            return -1;
+        }
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)port);
+        if (host[0] == '\0')
+            sin->sin_addr.s_addr = htonl(INADDR_ANY);
+        else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+            goto not_numeric;
+        *len = sizeof(*sin);
+        return 0;
+    }
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)port);
+        sin6->sin6_flowinfo = htonl(flowinfo);
+        sin6->sin6_scope_id = scope_id;
+        if (host[0] == '\0')
+            sin6->sin6_addr = in6addr_any;
+        else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+            goto not_numeric;
+        *len = sizeof(*sin6);
+        return 0;
+    }
+    PyErr_Format(PyExc_ValueError, "unsupported address family %d", family);
+    return -1;
+
+not_numeric:
+    PyErr_Format(PyExc_ValueError, "%R is not a numeric IP address", addr);
+    return -1;
+}
+
+PyObject *
+aiosctp_make_sockaddr(const struct sockaddr *sa, size_t len)
+{
+    char buf[INET6_ADDRSTRLEN];
+
+    if (len >= sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+        if (!inet_ntop(AF_INET, &sin->sin_addr, buf, sizeof(buf)))
+            return PyErr_SetFromErrno(PyExc_OSError);
+        return Py_BuildValue("(si)", buf, ntohs(sin->sin_port));
+    }
+    if (len >= sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+        if (!inet_ntop(AF_INET6, &sin6->sin6_addr, buf, sizeof(buf)))
+            return PyErr_SetFromErrno(PyExc_OSError);
+        return Py_BuildValue("(siII)", buf, ntohs(sin6->sin6_port),
+                             (unsigned int)ntohl(sin6->sin6_flowinfo),
+                             (unsigned int)sin6->sin6_scope_id);
+    }
+    if (len < sizeof(sa_family_t))
+        Py_RETURN_NONE;
+    return Py_BuildValue("(iy#)", (int)sa->sa_family, (const char *)sa,
+                         (Py_ssize_t)len);
+}
+
+char *
+aiosctp_pack_addrs(PyObject *addrs, int family, int *count, size_t *size)
+{
+    PyObject *seq;
+    Py_ssize_t i, n;
+    char *buf = NULL;
+    size_t used = 0;
+
+    seq = PySequence_Fast(addrs, "addresses must be a sequence of tuples");
+    if (seq == NULL)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(seq);
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "the address list is empty");
+        goto fail;
+    }
+    if (n > INT_MAX / (Py_ssize_t)sizeof(struct sockaddr_in6)) {
+        PyErr_SetString(PyExc_ValueError, "too many addresses");
+        goto fail;
+    }
+    /* Sized for the worst case: every address IPv6. */
+    buf = PyMem_Malloc((size_t)n * sizeof(struct sockaddr_in6));
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (i = 0; i < n; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len;
+        if (aiosctp_parse_sockaddr(PySequence_Fast_GET_ITEM(seq, i), family,
+                                   &ss, &len) < 0)
+            goto fail;
+        memcpy(buf + used, &ss, len);
+        used += len;
+    }
+    Py_DECREF(seq);
+    *count = (int)n;
+    *size = used;
+    return buf;
+
+fail:
+    PyMem_Free(buf);
+    Py_DECREF(seq);
+    return NULL;
+}
+
+PyObject *
+aiosctp_unpack_addrs(const char *buf, size_t size, int count)
+{
+    PyObject *list = PyList_New(0);
+    size_t off = 0;
+    int i;
+
+    if (list == NULL)
+        return NULL;
+    for (i = 0; i < count; i++) {
+        struct sockaddr_storage ss;
+        size_t len;
+        PyObject *item;
+        sa_family_t fam;
+
+        if (size - off < sizeof(sa_family_t))
+            break;
+        memcpy(&fam, buf + off, sizeof(fam));
+        if (fam == AF_INET)
+            len = sizeof(struct sockaddr_in);
+        else if (fam == AF_INET6)
+            len = sizeof(struct sockaddr_in6);
+        else
+            break; /* the kernel only packs these two */
+        if (size - off < len)
+            break;
+        memcpy(&ss, buf + off, len); /* aligned copy */
+        off += len;
+        item = aiosctp_make_sockaddr((struct sockaddr *)&ss, len);
+        if (item == NULL || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    return list;
+}
+
+/* ---- waiting ------------------------------------------------------------ */
+
+double
+aiosctp_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int
+aiosctp_wait(int fd, int writing, double deadline)
+{
+    struct pollfd pfd;
+    int r, err;
+
+    pfd.fd = fd;
+    pfd.events = writing ? POLLOUT : POLLIN;
+    for (;;) {
+        double left = deadline - aiosctp_monotonic();
+        int ms;
+        if (left <= 0)
+            break;
+        ms = left > 1e6 ? 1000000000 : (int)(left * 1000.0 + 0.999);
+        pfd.revents = 0;
+        Py_BEGIN_ALLOW_THREADS
+        r = poll(&pfd, 1, ms);
+        Py_END_ALLOW_THREADS
+        err = errno;
+        if (r > 0)
+            return 1; /* ready, or an error the next call will report */
+        if (r < 0) {
+            if (err != EINTR) {
+                aiosctp_set_errno(err);
+                return -1;
+            }
+            if (PyErr_CheckSignals() < 0)
+                return -1;
+        }
+    }
+    PyErr_SetString(PyExc_TimeoutError, "timed out");
+    return 0;
+}
+
+/* ---- SOL_SCTP get/set with the GIL released ------------------------------ */
+
+int
+aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len)
+{
+    int r, err;
+    Py_BEGIN_ALLOW_THREADS
+    r = getsockopt(fd, SOL_SCTP, opt, val, len);
+    Py_END_ALLOW_THREADS
+    err = errno;
+    if (r < 0) {
+        aiosctp_set_errno(err);
+        return -1;
+    }
+    return 0;
+}
+
+int
+aiosctp_setsockopt(int fd, int opt, const void *val, socklen_t len)
+{
+    int r, err;
+    Py_BEGIN_ALLOW_THREADS
+    r = setsockopt(fd, SOL_SCTP, opt, val, len);
+    Py_END_ALLOW_THREADS
+    err = errno;
+    if (r < 0) {
+        aiosctp_set_errno(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- bindx ------------------------------------------------------------- */
+
+PyDoc_STRVAR(bindx_doc,
+"bindx(fd, family, addrs, flags) -> None\n\n"
+"sctp_bindx(): add (flags=SCTP_BINDX_ADD_ADDR) or remove\n"
+"(SCTP_BINDX_REM_ADDR) local addresses. `family` resolves ''.");
+
+static PyObject *
+core_bindx(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    int fd, family, flags, count, opt;
+    PyObject *addrs;
+    char *buf;
+    size_t size;
+    int r;
+
+    if (!PyArg_ParseTuple(args, "O&iOi:bindx", aiosctp_conv_fd, &fd, &family,
+                          &addrs, &flags))
+        return NULL;
+    if (flags == SCTP_BINDX_ADD_ADDR)
+        opt = SCTP_SOCKOPT_BINDX_ADD;
+    else if (flags == SCTP_BINDX_REM_ADDR)
+        opt = SCTP_SOCKOPT_BINDX_REM;
+    else {
+        PyErr_SetString(PyExc_ValueError,
+                        "flags must be SCTP_BINDX_ADD_ADDR or "
+                        "SCTP_BINDX_REM_ADDR");
+        return NULL;
+    }
+    buf = aiosctp_pack_addrs(addrs, family, &count, &size);
+    if (buf == NULL)
+        return NULL;
+    r = aiosctp_setsockopt(fd, opt, buf, (socklen_t)size);
+    PyMem_Free(buf);
+    if (r < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* ---- connectx ------------------------------------------------------------ */
+
+/* The kernel's struct sctp_getaddrs_old: addr_num carries the byte size of
+ * the packed address list for SCTP_SOCKOPT_CONNECTX3. */
+struct connectx3_param {
+    sctp_assoc_t assoc_id;
+    int addr_num;
+    struct sockaddr *addrs;
+};
+
+static int
+socket_type(int fd)
+{
+    int type = 0;
+    socklen_t len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+        return -1;
+    return type;
+}
+
+PyDoc_STRVAR(connectx_doc,
+"connectx(fd, family, addrs, timeout) -> assoc_id\n\n"
+"sctp_connectx(): start an association to a peer known by several\n"
+"addresses. A nonblocking socket returns the association id while the\n"
+"handshake is still in progress; a socket with a timeout waits for it.");
+
+static PyObject *
+core_connectx(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    int fd, family, count, r, err;
+    PyObject *addrs;
+    double timeout, deadline = 0;
+    struct connectx3_param param;
+    socklen_t plen = sizeof(param);
+    size_t size;
+    char *buf;
+
+    if (!PyArg_ParseTuple(args, "O&iOd:connectx", aiosctp_conv_fd, &fd,
+                          &family, &addrs, &timeout))
+        return NULL;
+    buf = aiosctp_pack_addrs(addrs, family, &count, &size);
+    if (buf == NULL)
+        return NULL;
+    deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 1e300;
+
+    memset(&param, 0, sizeof(param));
+    param.addr_num = (int)size;
+    param.addrs = (struct sockaddr *)buf;
+    Py_BEGIN_ALLOW_THREADS
+    r = getsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_CONNECTX3, &param, &plen);
+    Py_END_ALLOW_THREADS
+    err = errno;
+    if (r < 0 && err == EINTR) {
+        /* The association exists and its handshake goes on: a retry would
+         * report EALREADY, so wait for it below as for EINPROGRESS. */
+        if (PyErr_CheckSignals() < 0)
+            goto fail;
+        err = EINPROGRESS;
+    }
+    PyMem_Free(buf);
+    buf = NULL;
+
+    if (r == 0)
+        return PyLong_FromLong(param.assoc_id);
+    if (err != EINPROGRESS) {
+        aiosctp_set_errno(err);
+        return NULL;
+    }
+    /* In progress.  A nonblocking caller gets the id now; a blocking one
+     * (interrupted) or one with a timeout waits for the one-to-one socket
+     * to become writable (the association is up, or failed: SO_ERROR says
+     * which).  One-to-many sockets are always writable: they return now. */
+    if (timeout != 0 && socket_type(fd) == SOCK_STREAM) {
+        int soerr = 0;
+        socklen_t slen = sizeof(soerr);
+        if (aiosctp_wait(fd, 1, deadline) <= 0)
+            return NULL;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) < 0)
+            return aiosctp_set_errno(errno);
+        if (soerr != 0)
+            return aiosctp_set_errno(soerr);
+    }
+    return PyLong_FromLong(param.assoc_id);
+
+fail:
+    PyMem_Free(buf);
+    return NULL;
+}
+
+/* ---- peeloff --------------------------------------------------------------- */
+
+PyDoc_STRVAR(peeloff_doc,
+"peeloff(fd, assoc_id) -> fd\n\n"
+"sctp_peeloff(): branch an association of a one-to-many socket off into\n"
+"a new one-to-one socket (close-on-exec). Returns its descriptor.");
+
+static PyObject *
+core_peeloff(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    int fd, r, err;
+    sctp_assoc_t id;
+    sctp_peeloff_flags_arg_t arg;
+    socklen_t len = sizeof(arg);
+
+    if (!PyArg_ParseTuple(args, "O&O&:peeloff", aiosctp_conv_fd, &fd,
+                          aiosctp_conv_assoc, &id))
+        return NULL;
+    memset(&arg, 0, sizeof(arg));
+    arg.p_arg.associd = id;
+    arg.flags = SOCK_CLOEXEC;
+    Py_BEGIN_ALLOW_THREADS
+    r = getsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_PEELOFF_FLAGS, &arg, &len);
+    Py_END_ALLOW_THREADS
+    err = errno;
+    if (r < 0)
+        return aiosctp_set_errno(err);
+    return PyLong_FromLong(arg.p_arg.sd);
+}
+
+/* ---- getpaddrs / getladdrs ----------------------------------------------- */
+
+static PyObject *
+get_addrs(PyObject *args, int opt, const char *fmt)
+{
+    int fd;
+    sctp_assoc_t id;
+    size_t cap = 1024;
+
+    if (!PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd,
+                          aiosctp_conv_assoc, &id))
+        return NULL;
+    /* The kernel answers ENOMEM when the buffer is too small: grow it. */
+    for (;;) {
+        struct sctp_getaddrs *ga;
+        socklen_t len = (socklen_t)cap;
+        int r, err;
+        PyObject *res;
+
+        ga = PyMem_Malloc(cap);
+        if (ga == NULL)
+            return PyErr_NoMemory();
+        memset(ga, 0, sizeof(*ga));
+        ga->assoc_id = id;
+        Py_BEGIN_ALLOW_THREADS
+        r = getsockopt(fd, SOL_SCTP, opt, ga, &len);
+        Py_END_ALLOW_THREADS
+        err = errno;
+        if (r < 0) {
+            PyMem_Free(ga);
+            if (err == ENOMEM && cap < (1u << 24)) {
+                cap *= 4;
+                continue;
+            }
+            return aiosctp_set_errno(err);
+        }
+        if (len < sizeof(*ga)) {
+            PyMem_Free(ga);
+            return PyList_New(0);
+        }
+        res = aiosctp_unpack_addrs((const char *)ga->addrs,
+                                   len - sizeof(*ga), (int)ga->addr_num);
+        PyMem_Free(ga);
+        return res;
+    }
+}
+
+PyDoc_STRVAR(getpaddrs_doc,
+"getpaddrs(fd, assoc_id) -> list of addresses\n\n"
+"sctp_getpaddrs(): the peer's addresses of an association.");
+
+static PyObject *
+core_getpaddrs(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    return get_addrs(args, SCTP_GET_PEER_ADDRS, "O&O&:getpaddrs");
+}
+
+PyDoc_STRVAR(getladdrs_doc,
+"getladdrs(fd, assoc_id) -> list of addresses\n\n"
+"sctp_getladdrs(): the local addresses of an association (assoc_id 0:\n"
+"of the socket).");
+
+static PyObject *
+core_getladdrs(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    return get_addrs(args, SCTP_GET_LOCAL_ADDRS, "O&O&:getladdrs");
+}
+
+/* ---- association ids ------------------------------------------------------- */
+
+PyDoc_STRVAR(get_assoc_ids_doc,
+"get_assoc_ids(fd) -> list of int\n\n"
+"The ids of the associations of a one-to-many socket\n"
+"(SCTP_GET_ASSOC_ID_LIST).");
+
+static PyObject *
+core_get_assoc_ids(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    int fd;
+
+    if (!PyArg_ParseTuple(args, "O&:get_assoc_ids", aiosctp_conv_fd, &fd))
+        return NULL;
+    for (;;) {
+        uint32_t number = 0;
+        socklen_t len = sizeof(number);
+        struct sctp_assoc_ids *ids;
+        size_t cap;
+        int r, err;
+        PyObject *list;
+        uint32_t i;
+
+        if (aiosctp_getsockopt(fd, SCTP_GET_ASSOC_NUMBER, &number, &len) < 0)
+            return NULL;
+        /* Room for some that arrive between the two calls. */
+        if (number > (1u << 24))
+            return aiosctp_set_errno(ENOMEM);
+        cap = sizeof(*ids) + ((size_t)number + 16) * sizeof(sctp_assoc_t);
+        ids = PyMem_Malloc(cap);
+        if (ids == NULL)
+            return PyErr_NoMemory();
+        len = (socklen_t)cap;
+        Py_BEGIN_ALLOW_THREADS
+        r = getsockopt(fd, SOL_SCTP, SCTP_GET_ASSOC_ID_LIST, ids, &len);
+        Py_END_ALLOW_THREADS
+        err = errno;
+        if (r < 0) {
+            PyMem_Free(ids);
+            if (err == EINVAL)
+                continue; /* more associations arrived meanwhile */
+            return aiosctp_set_errno(err);
+        }
+        if (len < sizeof(*ids) ||
+            ids->gaids_number_of_ids >
+                (len - sizeof(*ids)) / sizeof(sctp_assoc_t)) {
+            PyMem_Free(ids);
+            return aiosctp_set_errno(EPROTO);
+        }
+        list = PyList_New(ids->gaids_number_of_ids);
+        if (list == NULL) {
+            PyMem_Free(ids);
+            return NULL;
+        }
+        for (i = 0; i < ids->gaids_number_of_ids; i++) {
+            PyObject *v = PyLong_FromLong(ids->gaids_assoc_id[i]);
+            if (v == NULL) {
+                Py_DECREF(list);
+                PyMem_Free(ids);
+                return NULL;
+            }
+            PyList_SET_ITEM(list, i, v);
+        }
+        PyMem_Free(ids);
+        return list;
+    }
+}
+
+/* ---- address helpers exposed for the Python layer ---------------------- */
+
+PyDoc_STRVAR(check_sockaddr_doc,
+"check_sockaddr(addr, family) -> addr\n\n"
+"Validate a numeric address tuple as the C calls will read it and return\n"
+"it normalised (as the kernel reports addresses). ValueError when the\n"
+"host is not numeric.");
+
+static PyObject *
+core_check_sockaddr(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *addr;
+    int family;
+    struct sockaddr_storage ss;
+    socklen_t len;
+
+    if (!PyArg_ParseTuple(args, "Oi:check_sockaddr", &addr, &family))
+        return NULL;
+    if (aiosctp_parse_sockaddr(addr, family, &ss, &len) < 0)
+        return NULL;
+    return aiosctp_make_sockaddr((struct sockaddr *)&ss, len);
+}
+
+PyMethodDef aiosctp_core_methods[] = {
+    {"bindx", core_bindx, METH_VARARGS, bindx_doc},
+    {"connectx", core_connectx, METH_VARARGS, connectx_doc},
+    {"peeloff", core_peeloff, METH_VARARGS, peeloff_doc},
+    {"getpaddrs", core_getpaddrs, METH_VARARGS, getpaddrs_doc},
+    {"getladdrs", core_getladdrs, METH_VARARGS, getladdrs_doc},
+    {"get_assoc_ids", core_get_assoc_ids, METH_VARARGS, get_assoc_ids_doc},
+    {"check_sockaddr", core_check_sockaddr, METH_VARARGS, check_sockaddr_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+/* ---- module ---------------------------------------------------------------- */
+
+static int
+add_core_constants(PyObject *m)
+{
+#define ADD(name)                                                      \
+    if (PyModule_AddIntConstant(m, #name, (long)(name)) < 0)           \
+        return -1
+    ADD(IPPROTO_SCTP);
+    ADD(SOL_SCTP);
+    ADD(SCTP_BINDX_ADD_ADDR);
+    ADD(SCTP_BINDX_REM_ADDR);
+    ADD(SCTP_FUTURE_ASSOC);
+    ADD(SCTP_CURRENT_ASSOC);
+    ADD(SCTP_ALL_ASSOC);
+#undef ADD
+    return 0;
+}
+
+static int
+sctp_exec(PyObject *m)
+{
+    if (PyModule_AddFunctions(m, aiosctp_core_methods) < 0 ||
+        PyModule_AddFunctions(m, aiosctp_msgio_methods) < 0 ||
+        PyModule_AddFunctions(m, aiosctp_sockopt_methods) < 0)
+        return -1;
+    if (add_core_constants(m) < 0 || aiosctp_msgio_add_constants(m) < 0 ||
+        aiosctp_sockopt_add_constants(m) < 0)
+        return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot sctp_slots[] = {
+    {Py_mod_exec, sctp_exec},
+#if PY_VERSION_HEX >= 0x030C0000
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef sctp_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "aiosctp._sctp",
+    .m_doc = "The C core of aiosctp: SCTP calls, socket options and message "
+             "I/O over Linux kernel SCTP. Plain Python values in and out; "
+             "see aiosctp.lowlevel for the typed API.",
+    .m_size = 0, /* no module state: nothing mutable is shared */
+    .m_methods = NULL,
+    .m_slots = sctp_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__sctp(void)
+{
+    return PyModuleDef_Init(&sctp_module);
+}

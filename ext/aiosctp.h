@@ -1,0 +1,89 @@
+/* aiosctp._sctp: shared declarations of the C core.
+ *
+ * The module is split by concern:
+ *   aiosctp.c  module init (multi-phase), constants, addresses, the SCTP calls
+ *              (bindx, connectx, peeloff, getpaddrs/getladdrs, assoc ids)
+ *   msgio.c    sendmsg/recvmsg with SCTP ancillary data, notification decoding
+ *   sockopt.c  the typed SCTP socket options
+ *
+ * Conventions shared by every function of the module:
+ *   - the first argument is a file descriptor (int); the Python layer passes
+ *     sock.fileno(), so a closed socket gives EBADF;
+ *   - calls that may block take `timeout` (float seconds) last: < 0 blocking
+ *     socket, 0 nonblocking (EAGAIN -> BlockingIOError), > 0 the socket's
+ *     settimeout() value (the fd is O_NONBLOCK; we poll, then TimeoutError);
+ *   - the GIL is released around each system call only; EINTR is retried after
+ *     PyErr_CheckSignals() (PEP 475);
+ *   - addresses are tuples as in the socket module: (host, port) for IPv4,
+ *     (host, port, flowinfo, scope_id) for IPv6, host being a numeric string;
+ *     a non-numeric host raises ValueError (the Python layer resolves names).
+ */
+#ifndef AIOSCTP_H
+#define AIOSCTP_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <linux/sctp.h>
+
+/* netinet/sctp.h (libsctp) defines it; the kernel uses the protocol number. */
+#ifndef SOL_SCTP
+#define SOL_SCTP IPPROTO_SCTP
+#endif
+
+/* Method tables contributed by each file; added to the module in exec. */
+extern PyMethodDef aiosctp_core_methods[];
+extern PyMethodDef aiosctp_msgio_methods[];
+extern PyMethodDef aiosctp_sockopt_methods[];
+
+/* Constants each file adds to the module (returns -1 on error). */
+int aiosctp_msgio_add_constants(PyObject *module);
+int aiosctp_sockopt_add_constants(PyObject *module);
+
+/* ---- argument conversion (aiosctp.c) ---------------------------------- */
+
+/* Converters for PyArg_Parse* ("O&"): range-checked unsigned integers.
+ * Out of range -> OverflowError naming the range; not an int -> TypeError. */
+int aiosctp_conv_u16(PyObject *obj, void *out);   /* uint16_t */
+int aiosctp_conv_u32(PyObject *obj, void *out);   /* uint32_t */
+int aiosctp_conv_assoc(PyObject *obj, void *out); /* sctp_assoc_t (int32) */
+int aiosctp_conv_fd(PyObject *obj, void *out);    /* int >= 0, else EBADF */
+
+/* Parse an address tuple into *ss. `family` is a hint for "" (the wildcard
+ * address): AF_INET or AF_INET6; AF_UNSPEC makes "" an error.
+ * Returns 0, or -1 with an exception set. */
+int aiosctp_parse_sockaddr(PyObject *addr, int family,
+                           struct sockaddr_storage *ss, socklen_t *len);
+
+/* Build an address tuple from a sockaddr; unknown family -> (family, bytes). */
+PyObject *aiosctp_make_sockaddr(const struct sockaddr *sa, size_t len);
+
+/* Pack a sequence of address tuples into one malloc'ed buffer of packed
+ * sockaddr_in/sockaddr_in6 (the layout bindx/connectx want).
+ * On success returns the buffer (PyMem_Free it), *count and *size are set. */
+char *aiosctp_pack_addrs(PyObject *addrs, int family, int *count, size_t *size);
+
+/* Unpack `count` packed sockaddrs from buf[0:size] into a list of tuples,
+ * checking each one against the buffer end. */
+PyObject *aiosctp_unpack_addrs(const char *buf, size_t size, int count);
+
+/* ---- waiting with a timeout (aiosctp.c) ------------------------------- */
+
+/* Wait until fd is readable (writing=0) or writable (writing=1).
+ * deadline is in CLOCK_MONOTONIC seconds. Returns 1 ready, 0 timed out
+ * (TimeoutError set), -1 error set. Releases the GIL while polling. */
+int aiosctp_wait(int fd, int writing, double deadline);
+double aiosctp_monotonic(void);
+
+/* Raise the OSError subclass for errno (like the socket module). */
+PyObject *aiosctp_set_errno(int err);
+
+/* getsockopt/setsockopt at SOL_SCTP with the GIL released; 0 or -1 with
+ * an OSError set. *len is in/out for get. */
+int aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len);
+int aiosctp_setsockopt(int fd, int opt, const void *val, socklen_t len);
+
+#endif /* AIOSCTP_H */

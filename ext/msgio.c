@@ -1,0 +1,999 @@
+/* aiosctp._sctp: message I/O.
+ *
+ * sendmsg/recvmsg over kernel SCTP with the RFC 6458 ancillary data
+ * (SCTP_SNDINFO, SCTP_PRINFO out; SCTP_RCVINFO, SCTP_NXTINFO and the older
+ * SCTP_SNDRCV in), their batched forms over sendmmsg/recvmmsg, and the
+ * decoding of every notification the kernel delivers.
+ *
+ * PPIDs are host-order integers on the Python side; the kernel copies
+ * snd_ppid/rcv_ppid verbatim to and from the wire, which is big-endian, so
+ * they are converted with htonl/ntohl here and nowhere else. */
+#include "aiosctp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Room for every cmsg recvmsg may carry: RCVINFO, NXTINFO and SNDRCV. */
+#define RECV_CMSG_SPACE                                                   \
+    (CMSG_SPACE(sizeof(struct sctp_rcvinfo)) +                            \
+     CMSG_SPACE(sizeof(struct sctp_nxtinfo)) +                            \
+     CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)))
+
+#define SEND_CMSG_SPACE                                                   \
+    (CMSG_SPACE(sizeof(struct sctp_sndinfo)) +                            \
+     CMSG_SPACE(sizeof(struct sctp_prinfo)))
+
+/* What one sendmsg carries besides the data. */
+struct send_args {
+    uint16_t stream;
+    uint16_t flags;
+    uint32_t ppid;
+    uint32_t context;
+    uint32_t ttl;
+    sctp_assoc_t assoc_id;
+    struct sockaddr_storage to;
+    socklen_t tolen;
+};
+
+typedef union {
+    struct cmsghdr align;
+    char buf[SEND_CMSG_SPACE];
+} send_cmsg_t;
+
+typedef union {
+    struct cmsghdr align;
+    char buf[RECV_CMSG_SPACE];
+} recv_cmsg_t;
+
+/* ---- building the ancillary data ---------------------------------------- */
+
+/* Fill msg's control part from a.  Without any SNDINFO field set no SNDINFO
+ * is sent, so the socket's SCTP_DEFAULT_SNDINFO stays in force. */
+static void
+build_send_cmsg(struct msghdr *msg, send_cmsg_t *cbuf,
+                const struct send_args *a)
+{
+    struct cmsghdr *cmsg;
+    size_t used = 0;
+
+    msg->msg_control = cbuf->buf;
+    msg->msg_controllen = sizeof(cbuf->buf);
+    cmsg = CMSG_FIRSTHDR(msg);
+
+    if (a->stream || a->flags || a->ppid || a->context || a->assoc_id) {
+        struct sctp_sndinfo si;
+        memset(&si, 0, sizeof(si));
+        si.snd_sid = a->stream;
+        si.snd_flags = a->flags;
+        si.snd_ppid = htonl(a->ppid);
+        si.snd_context = a->context;
+        si.snd_assoc_id = a->assoc_id;
+        cmsg->cmsg_level = IPPROTO_SCTP;
+        cmsg->cmsg_type = SCTP_SNDINFO;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(si));
+        memcpy(CMSG_DATA(cmsg), &si, sizeof(si));
+        used += CMSG_SPACE(sizeof(si));
+        cmsg = (struct cmsghdr *)(cbuf->buf + used);
+    }
+    if (a->ttl) {
+        struct sctp_prinfo pr;
+        memset(&pr, 0, sizeof(pr));
+        pr.pr_policy = SCTP_PR_SCTP_TTL;
+        pr.pr_value = a->ttl;
+        cmsg->cmsg_level = IPPROTO_SCTP;
+        cmsg->cmsg_type = SCTP_PRINFO;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(pr));
+        memcpy(CMSG_DATA(cmsg), &pr, sizeof(pr));
+        used += CMSG_SPACE(sizeof(pr));
+    }
+    msg->msg_controllen = used;
+    if (used == 0)
+        msg->msg_control = NULL;
+    if (a->tolen) {
+        msg->msg_name = (void *)&a->to;
+        msg->msg_namelen = a->tolen;
+    }
+}
+
+/* Linux answers a message larger than SO_SNDBUF with a bare EMSGSIZE; say
+ * what to raise.  Other EMSGSIZE causes keep the plain error. */
+static PyObject *
+set_send_error(int fd, int err, Py_ssize_t len)
+{
+    int sndbuf = 0;
+    socklen_t sl = sizeof(sndbuf);
+    PyObject *text, *args, *exc;
+
+    if (err != EMSGSIZE ||
+        getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) < 0 ||
+        len <= sndbuf)
+        return aiosctp_set_errno(err);
+    text = PyUnicode_FromFormat(
+        "message of %zd bytes is larger than the socket send buffer "
+        "(SO_SNDBUF=%d): Linux refuses it whole; raise SO_SNDBUF "
+        "(setsockopt, capped by net.core.wmem_max) or send smaller messages",
+        len, sndbuf);
+    if (text == NULL)
+        return NULL;
+    args = Py_BuildValue("(iN)", EMSGSIZE, text);
+    if (args == NULL)
+        return NULL;
+    /* OSError(errno, text) maps to the errno's subclass, like the socket
+     * module's errors. */
+    exc = PyObject_Call(PyExc_OSError, args, NULL);
+    Py_DECREF(args);
+    if (exc == NULL)
+        return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+/* One sendmsg with EINTR retried and EAGAIN waited for when the socket has
+ * a timeout.  Returns bytes sent or -1 with an exception set. */
+static Py_ssize_t
+send_one(int fd, struct msghdr *msg, Py_ssize_t len, double timeout)
+{
+    double deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
+    for (;;) {
+        ssize_t n;
+        int err;
+        Py_BEGIN_ALLOW_THREADS
+        n = sendmsg(fd, msg, MSG_NOSIGNAL);
+        Py_END_ALLOW_THREADS
+        if (n >= 0)
+            return n;
+        err = errno;
+        if (err == EINTR) {
+            if (PyErr_CheckSignals() < 0)
+                return -1;
+            continue;
+        }
+        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
+            if (aiosctp_wait(fd, 1, deadline) <= 0)
+                return -1;
+            continue;
+        }
+        set_send_error(fd, err, len);
+        return -1;
+    }
+}
+
+/* Parse the shared per-message arguments (stream, ppid, flags, context,
+ * ttl, assoc_id, to) from args[0..6]. */
+static int
+parse_send_args(PyObject *const *args, int family, struct send_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (!aiosctp_conv_u16(args[0], &a->stream) ||
+        !aiosctp_conv_u32(args[1], &a->ppid) ||
+        !aiosctp_conv_u16(args[2], &a->flags) ||
+        !aiosctp_conv_u32(args[3], &a->context) ||
+        !aiosctp_conv_u32(args[4], &a->ttl) ||
+        !aiosctp_conv_assoc(args[5], &a->assoc_id))
+        return -1;
+    if (args[6] != Py_None &&
+        aiosctp_parse_sockaddr(args[6], family, &a->to, &a->tolen) < 0)
+        return -1;
+    return 0;
+}
+
+static int
+check_data_len(Py_ssize_t len, uint16_t flags)
+{
+    if (len == 0 && !(flags & (SCTP_EOF | SCTP_ABORT))) {
+        PyErr_SetString(PyExc_ValueError,
+                        "cannot send an empty message (SCTP has no empty "
+                        "user messages; use eof=True to shut down)");
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(sendmsg_doc,
+"sendmsg(fd, data, stream, ppid, flags, context, ttl, assoc_id, to, timeout)\n"
+"-> int\n\n"
+"Send one whole SCTP message. flags are SCTP_UNORDERED, SCTP_EOF,\n"
+"SCTP_ABORT, SCTP_ADDR_OVER, SCTP_SENDALL; ttl > 0 (ms) uses PR-SCTP's TTL\n"
+"policy; `to` is an address tuple or None; ppid is host order.");
+
+static PyObject *
+msgio_sendmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
+              Py_ssize_t nargs)
+{
+    int fd;
+    Py_buffer view;
+    struct send_args a;
+    struct msghdr msg;
+    struct iovec iov;
+    send_cmsg_t cbuf;
+    double timeout;
+    Py_ssize_t n;
+
+    if (nargs != 10) {
+        PyErr_Format(PyExc_TypeError,
+                     "sendmsg() takes 10 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!aiosctp_conv_fd(args[0], &fd))
+        return NULL;
+    timeout = PyFloat_AsDouble(args[9]);
+    if (timeout == -1.0 && PyErr_Occurred())
+        return NULL;
+    if (parse_send_args(args + 2, AF_UNSPEC, &a) < 0)
+        return NULL;
+    if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    if (check_data_len(view.len, a.flags) < 0)
+        goto fail;
+
+    memset(&msg, 0, sizeof(msg));
+    iov.iov_base = view.buf;
+    iov.iov_len = (size_t)view.len;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    build_send_cmsg(&msg, &cbuf, &a);
+
+    n = send_one(fd, &msg, view.len, timeout);
+    PyBuffer_Release(&view);
+    if (n < 0)
+        return NULL;
+    return PyLong_FromSsize_t(n);
+
+fail:
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+/* ---- receiving ---------------------------------------------------------------- */
+
+/* (stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id) */
+static PyObject *
+rcvinfo_tuple(const struct cmsghdr *cmsg)
+{
+    if (cmsg->cmsg_type == SCTP_RCVINFO &&
+        cmsg->cmsg_len >= CMSG_LEN(sizeof(struct sctp_rcvinfo))) {
+        struct sctp_rcvinfo ri;
+        memcpy(&ri, CMSG_DATA(cmsg), sizeof(ri));
+        return Py_BuildValue("(HHHkkkki)", ri.rcv_sid, ri.rcv_ssn,
+                             ri.rcv_flags, (unsigned long)ntohl(ri.rcv_ppid),
+                             (unsigned long)ri.rcv_tsn,
+                             (unsigned long)ri.rcv_cumtsn,
+                             (unsigned long)ri.rcv_context,
+                             (int)ri.rcv_assoc_id);
+    }
+    if (cmsg->cmsg_type == SCTP_SNDRCV &&
+        cmsg->cmsg_len >= CMSG_LEN(sizeof(struct sctp_sndrcvinfo))) {
+        struct sctp_sndrcvinfo si;
+        memcpy(&si, CMSG_DATA(cmsg), sizeof(si));
+        return Py_BuildValue("(HHHkkkki)", si.sinfo_stream, si.sinfo_ssn,
+                             si.sinfo_flags,
+                             (unsigned long)ntohl(si.sinfo_ppid),
+                             (unsigned long)si.sinfo_tsn,
+                             (unsigned long)si.sinfo_cumtsn,
+                             (unsigned long)si.sinfo_context,
+                             (int)si.sinfo_assoc_id);
+    }
+    return NULL;
+}
+
+/* (stream, flags, ppid, length, assoc_id) */
+static PyObject *
+nxtinfo_tuple(const struct cmsghdr *cmsg)
+{
+    struct sctp_nxtinfo ni;
+    if (cmsg->cmsg_len < CMSG_LEN(sizeof(ni)))
+        return NULL;
+    memcpy(&ni, CMSG_DATA(cmsg), sizeof(ni));
+    return Py_BuildValue("(HHkki)", ni.nxt_sid, ni.nxt_flags,
+                         (unsigned long)ntohl(ni.nxt_ppid),
+                         (unsigned long)ni.nxt_length, (int)ni.nxt_assoc_id);
+}
+
+/* Walk the control data; set *info / *nxt to new tuples (or leave NULL).
+ * Returns -1 with an exception set on a build failure. */
+static int
+walk_recv_cmsg(struct msghdr *msg, PyObject **info, PyObject **nxt)
+{
+    struct cmsghdr *cmsg;
+
+    for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
+         cmsg = CMSG_NXTHDR(msg, cmsg)) {
+        if (cmsg->cmsg_level != IPPROTO_SCTP)
+            continue;
+        if ((cmsg->cmsg_type == SCTP_RCVINFO ||
+             cmsg->cmsg_type == SCTP_SNDRCV) && *info == NULL) {
+            *info = rcvinfo_tuple(cmsg);
+            if (*info == NULL && PyErr_Occurred())
+                return -1;
+        }
+        else if (cmsg->cmsg_type == SCTP_NXTINFO && *nxt == NULL) {
+            *nxt = nxtinfo_tuple(cmsg);
+            if (*nxt == NULL && PyErr_Occurred())
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* One recvmsg into `buf` with EINTR retried and EAGAIN waited for when
+ * the socket has a timeout. */
+static Py_ssize_t
+recv_one(int fd, struct msghdr *msg, double timeout)
+{
+    double deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
+    for (;;) {
+        ssize_t n;
+        int err;
+        Py_BEGIN_ALLOW_THREADS
+        n = recvmsg(fd, msg, 0);
+        Py_END_ALLOW_THREADS
+        if (n >= 0)
+            return n;
+        err = errno;
+        if (err == EINTR) {
+            if (PyErr_CheckSignals() < 0)
+                return -1;
+            continue;
+        }
+        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
+            if (aiosctp_wait(fd, 0, deadline) <= 0)
+                return -1;
+            continue;
+        }
+        aiosctp_set_errno(err);
+        return -1;
+    }
+}
+
+/* Build (data, msg_flags, from_addr, info, nxtinfo) for one received
+ * message.  Steals `data`. */
+static PyObject *
+recv_result(PyObject *data, struct msghdr *msg)
+{
+    PyObject *info = NULL, *nxt = NULL, *addr, *res;
+
+    if (walk_recv_cmsg(msg, &info, &nxt) < 0)
+        goto fail;
+    if (msg->msg_namelen > 0) {
+        addr = aiosctp_make_sockaddr((struct sockaddr *)msg->msg_name,
+                                     msg->msg_namelen);
+        if (addr == NULL)
+            goto fail;
+    }
+    else {
+        addr = Py_NewRef(Py_None);
+    }
+    res = PyTuple_New(5);
+    if (res == NULL) {
+        Py_DECREF(addr);
+        goto fail;
+    }
+    PyTuple_SET_ITEM(res, 0, data);
+    PyTuple_SET_ITEM(res, 1, PyLong_FromLong(msg->msg_flags));
+    PyTuple_SET_ITEM(res, 2, addr);
+    PyTuple_SET_ITEM(res, 3, info ? info : Py_NewRef(Py_None));
+    PyTuple_SET_ITEM(res, 4, nxt ? nxt : Py_NewRef(Py_None));
+    if (PyTuple_GET_ITEM(res, 1) == NULL) {
+        Py_DECREF(res);
+        return NULL;
+    }
+    return res;
+
+fail:
+    Py_DECREF(data);
+    Py_XDECREF(info);
+    Py_XDECREF(nxt);
+    return NULL;
+}
+
+PyDoc_STRVAR(recvmsg_doc,
+"recvmsg(fd, bufsize, timeout) -> (data, msg_flags, from_addr, info, nxtinfo)\n"
+"\n"
+"Receive one message, or the part of it that fits in bufsize (msg_flags\n"
+"lacks MSG_EOR then). With MSG_NOTIFICATION in msg_flags, data is a raw\n"
+"notification for decode_notification(). info is (stream, ssn, flags,\n"
+"ppid, tsn, cumtsn, context, assoc_id) from SCTP_RCVINFO or SCTP_SNDRCV,\n"
+"or None; nxtinfo is (stream, flags, ppid, length, assoc_id) or None.\n"
+"End of file on a one-to-one socket gives b'' with msg_flags 0.");
+
+static PyObject *
+msgio_recvmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
+              Py_ssize_t nargs)
+{
+    int fd;
+    Py_ssize_t bufsize, n;
+    double timeout;
+    PyObject *data;
+    struct msghdr msg;
+    struct iovec iov;
+    struct sockaddr_storage from;
+    recv_cmsg_t cbuf;
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "recvmsg() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!aiosctp_conv_fd(args[0], &fd))
+        return NULL;
+    bufsize = PyLong_AsSsize_t(args[1]);
+    if (bufsize == -1 && PyErr_Occurred())
+        return NULL;
+    if (bufsize <= 0) {
+        PyErr_SetString(PyExc_ValueError, "bufsize must be positive");
+        return NULL;
+    }
+    timeout = PyFloat_AsDouble(args[2]);
+    if (timeout == -1.0 && PyErr_Occurred())
+        return NULL;
+
+    data = PyBytes_FromStringAndSize(NULL, bufsize);
+    if (data == NULL)
+        return NULL;
+    memset(&msg, 0, sizeof(msg));
+    iov.iov_base = PyBytes_AS_STRING(data);
+    iov.iov_len = (size_t)bufsize;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof(from);
+    msg.msg_control = cbuf.buf;
+    msg.msg_controllen = sizeof(cbuf.buf);
+
+    n = recv_one(fd, &msg, timeout);
+    if (n < 0) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    if (n != bufsize && _PyBytes_Resize(&data, n) < 0)
+        return NULL;
+    return recv_result(data, &msg);
+}
+
+/* ---- batched I/O: recvmmsg / sendmmsg ------------------------------------- */
+
+#define MAX_BATCH 64
+
+PyDoc_STRVAR(recvmsgs_doc,
+"recvmsgs(fd, bufsize, max_messages) -> list of recvmsg() tuples\n\n"
+"Read up to max_messages (1..64) queued messages with one recvmmsg()\n"
+"call, without waiting (MSG_DONTWAIT): each keeps its boundaries and its\n"
+"own ancillary data. Raises BlockingIOError when nothing is queued.");
+
+static PyObject *
+msgio_recvmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
+               Py_ssize_t nargs)
+{
+    int fd, count, i, r, err;
+    Py_ssize_t bufsize, max;
+    struct mmsghdr *mm = NULL;
+    struct iovec *iov = NULL;
+    struct sockaddr_storage *from = NULL;
+    recv_cmsg_t *cbuf = NULL;
+    PyObject **bufs = NULL;
+    PyObject *list = NULL;
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "recvmsgs() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!aiosctp_conv_fd(args[0], &fd))
+        return NULL;
+    bufsize = PyLong_AsSsize_t(args[1]);
+    if (bufsize == -1 && PyErr_Occurred())
+        return NULL;
+    max = PyLong_AsSsize_t(args[2]);
+    if (max == -1 && PyErr_Occurred())
+        return NULL;
+    if (bufsize <= 0 || max < 1 || max > MAX_BATCH) {
+        PyErr_Format(PyExc_ValueError,
+                     "bufsize must be positive and max_messages 1..%d",
+                     MAX_BATCH);
+        return NULL;
+    }
+    count = (int)max;
+    mm = PyMem_Calloc(count, sizeof(*mm));
+    iov = PyMem_Calloc(count, sizeof(*iov));
+    from = PyMem_Calloc(count, sizeof(*from));
+    cbuf = PyMem_Calloc(count, sizeof(*cbuf));
+    bufs = PyMem_Calloc(count, sizeof(*bufs));
+    if (!mm || !iov || !from || !cbuf || !bufs) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        bufs[i] = PyBytes_FromStringAndSize(NULL, bufsize);
+        if (bufs[i] == NULL)
+            goto done;
+        iov[i].iov_base = PyBytes_AS_STRING(bufs[i]);
+        iov[i].iov_len = (size_t)bufsize;
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+        mm[i].msg_hdr.msg_name = &from[i];
+        mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+        mm[i].msg_hdr.msg_control = cbuf[i].buf;
+        mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+    }
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        r = recvmmsg(fd, mm, (unsigned int)count, MSG_DONTWAIT, NULL);
+        Py_END_ALLOW_THREADS
+        err = errno;
+        if (r >= 0)
+            break;
+        if (err == EINTR) {
+            if (PyErr_CheckSignals() < 0)
+                goto done;
+            continue;
+        }
+        aiosctp_set_errno(err);
+        goto done;
+    }
+    list = PyList_New(r);
+    if (list == NULL)
+        goto done;
+    for (i = 0; i < r; i++) {
+        PyObject *data = bufs[i], *item;
+        Py_ssize_t n = (Py_ssize_t)mm[i].msg_len;
+        bufs[i] = NULL;
+        if (n != bufsize && _PyBytes_Resize(&data, n) < 0) {
+            Py_CLEAR(list);
+            goto done;
+        }
+        item = recv_result(data, &mm[i].msg_hdr);
+        if (item == NULL) {
+            Py_CLEAR(list);
+            goto done;
+        }
+        PyList_SET_ITEM(list, i, item);
+    }
+
+done:
+    if (bufs) {
+        for (i = 0; i < count; i++)
+            Py_XDECREF(bufs[i]);
+    }
+    PyMem_Free(bufs);
+    PyMem_Free(cbuf);
+    PyMem_Free(from);
+    PyMem_Free(iov);
+    PyMem_Free(mm);
+    return list;
+}
+
+PyDoc_STRVAR(sendmsgs_doc,
+"sendmsgs(fd, messages, timeout) -> int\n\n"
+"Send several whole messages with sendmmsg(); each item is a tuple\n"
+"(data, stream, ppid, flags, context, ttl, assoc_id, to). Returns how many\n"
+"were sent (a prefix of the list); raises only if none could be sent.");
+
+static PyObject *
+msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
+               Py_ssize_t nargs)
+{
+    int fd, count = 0, i, r = -1, err;
+    double timeout, deadline;
+    PyObject *seq = NULL, *result = NULL;
+    struct mmsghdr *mm = NULL;
+    struct iovec *iov = NULL;
+    struct send_args *sa = NULL;
+    send_cmsg_t *cbuf = NULL;
+    Py_buffer *views = NULL;
+    int nviews = 0;
+    Py_ssize_t n;
+
+    if (nargs != 3) {
+        PyErr_Format(PyExc_TypeError,
+                     "sendmsgs() takes 3 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!aiosctp_conv_fd(args[0], &fd))
+        return NULL;
+    timeout = PyFloat_AsDouble(args[2]);
+    if (timeout == -1.0 && PyErr_Occurred())
+        return NULL;
+    seq = PySequence_Fast(args[1], "messages must be a sequence");
+    if (seq == NULL)
+        return NULL;
+    n = PySequence_Fast_GET_SIZE(seq);
+    if (n == 0) {
+        result = PyLong_FromLong(0);
+        goto done;
+    }
+    if (n > 1024) {
+        PyErr_SetString(PyExc_ValueError, "at most 1024 messages per call");
+        goto done;
+    }
+    count = (int)n;
+    mm = PyMem_Calloc(count, sizeof(*mm));
+    iov = PyMem_Calloc(count, sizeof(*iov));
+    sa = PyMem_Calloc(count, sizeof(*sa));
+    cbuf = PyMem_Calloc(count, sizeof(*cbuf));
+    views = PyMem_Calloc(count, sizeof(*views));
+    if (!mm || !iov || !sa || !cbuf || !views) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 8) {
+            PyErr_SetString(PyExc_TypeError,
+                            "each message is a tuple (data, stream, ppid, "
+                            "flags, context, ttl, assoc_id, to)");
+            goto done;
+        }
+        if (parse_send_args(&PyTuple_GET_ITEM(item, 1), AF_UNSPEC,
+                            &sa[i]) < 0)
+            goto done;
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(item, 0), &views[i],
+                               PyBUF_SIMPLE) < 0)
+            goto done;
+        nviews++;
+        if (check_data_len(views[i].len, sa[i].flags) < 0)
+            goto done;
+        iov[i].iov_base = views[i].buf;
+        iov[i].iov_len = (size_t)views[i].len;
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+        build_send_cmsg(&mm[i].msg_hdr, &cbuf[i], &sa[i]);
+    }
+    deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
+    for (;;) {
+        Py_BEGIN_ALLOW_THREADS
+        r = sendmmsg(fd, mm, (unsigned int)count, MSG_NOSIGNAL);
+        Py_END_ALLOW_THREADS
+        err = errno;
+        if (r >= 0)
+            break;
+        if (err == EINTR) {
+            if (PyErr_CheckSignals() < 0)
+                goto done;
+            continue;
+        }
+        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
+            if (aiosctp_wait(fd, 1, deadline) <= 0)
+                goto done;
+            continue;
+        }
+        set_send_error(fd, err, views[0].len);
+        goto done;
+    }
+    result = PyLong_FromLong(r);
+
+done:
+    for (i = 0; i < nviews; i++)
+        PyBuffer_Release(&views[i]);
+    PyMem_Free(views);
+    PyMem_Free(cbuf);
+    PyMem_Free(sa);
+    PyMem_Free(iov);
+    PyMem_Free(mm);
+    Py_DECREF(seq);
+    return result;
+}
+
+/* ---- notifications --------------------------------------------------------------- */
+
+/* Each decoder gets the notification bytes (len already bounded by the
+ * header's sn_length) and returns a tuple whose first item is the type.
+ * A notification shorter than its fixed part returns (type, None) so the
+ * Python layer can wrap it as Unknown with its raw bytes. */
+
+#define FIXED(type_, var)                                                 \
+    type_ var;                                                            \
+    if (len < sizeof(type_))                                              \
+        return truncated(buf);                                            \
+    memcpy(&var, buf, sizeof(type_))
+
+static PyObject *
+truncated(const char *buf)
+{
+    uint16_t type;
+    memcpy(&type, buf, sizeof(type));
+    return Py_BuildValue("(HO)", type, Py_None);
+}
+
+static PyObject *
+bytes_after(const char *buf, size_t len, size_t off)
+{
+    return PyBytes_FromStringAndSize(buf + off,
+                                     len > off ? (Py_ssize_t)(len - off) : 0);
+}
+
+/* (type, flags, state, error, outbound, inbound, assoc_id, info) */
+static PyObject *
+dec_assoc_change(const char *buf, size_t len)
+{
+    FIXED(struct sctp_assoc_change, n);
+    return Py_BuildValue("(HHHHHHiN)", n.sac_type, n.sac_flags, n.sac_state,
+                         n.sac_error, n.sac_outbound_streams,
+                         n.sac_inbound_streams, (int)n.sac_assoc_id,
+                         bytes_after(buf, len, sizeof(n)));
+}
+
+/* (type, flags, address, state, error, assoc_id) */
+static PyObject *
+dec_paddr_change(const char *buf, size_t len)
+{
+    PyObject *addr;
+    FIXED(struct sctp_paddr_change, n);
+    addr = aiosctp_make_sockaddr((struct sockaddr *)&n.spc_aaddr,
+                                 sizeof(n.spc_aaddr));
+    if (addr == NULL)
+        return NULL;
+    return Py_BuildValue("(HHNiii)", n.spc_type, n.spc_flags, addr,
+                         n.spc_state, n.spc_error, (int)n.spc_assoc_id);
+}
+
+/* (type, flags, error, assoc_id, data) — error is the cause code */
+static PyObject *
+dec_remote_error(const char *buf, size_t len)
+{
+    FIXED(struct sctp_remote_error, n);
+    return Py_BuildValue("(HHHiN)", n.sre_type, n.sre_flags,
+                         ntohs(n.sre_error), (int)n.sre_assoc_id,
+                         bytes_after(buf, len, sizeof(n)));
+}
+
+/* (type, flags, error, (stream, flags, ppid, context, assoc_id), assoc_id,
+ *  data) for both SCTP_SEND_FAILED and SCTP_SEND_FAILED_EVENT */
+static PyObject *
+dec_send_failed(const char *buf, size_t len)
+{
+    FIXED(struct sctp_send_failed, n);
+    return Py_BuildValue(
+        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags, (unsigned long)n.ssf_error,
+        n.ssf_info.sinfo_stream, n.ssf_info.sinfo_flags,
+        (unsigned long)ntohl(n.ssf_info.sinfo_ppid),
+        (unsigned long)n.ssf_info.sinfo_context,
+        (int)n.ssf_info.sinfo_assoc_id, (int)n.ssf_assoc_id,
+        bytes_after(buf, len, sizeof(n)));
+}
+
+static PyObject *
+dec_send_failed_event(const char *buf, size_t len)
+{
+    FIXED(struct sctp_send_failed_event, n);
+    return Py_BuildValue(
+        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags, (unsigned long)n.ssf_error,
+        n.ssfe_info.snd_sid, n.ssfe_info.snd_flags,
+        (unsigned long)ntohl(n.ssfe_info.snd_ppid),
+        (unsigned long)n.ssfe_info.snd_context,
+        (int)n.ssfe_info.snd_assoc_id, (int)n.ssf_assoc_id,
+        bytes_after(buf, len, sizeof(n)));
+}
+
+/* (type, flags, assoc_id) */
+static PyObject *
+dec_shutdown(const char *buf, size_t len)
+{
+    FIXED(struct sctp_shutdown_event, n);
+    return Py_BuildValue("(HHi)", n.sse_type, n.sse_flags,
+                         (int)n.sse_assoc_id);
+}
+
+/* (type, flags, adaptation_ind, assoc_id) */
+static PyObject *
+dec_adaptation(const char *buf, size_t len)
+{
+    FIXED(struct sctp_adaptation_event, n);
+    return Py_BuildValue("(HHki)", n.sai_type, n.sai_flags,
+                         (unsigned long)n.sai_adaptation_ind,
+                         (int)n.sai_assoc_id);
+}
+
+/* (type, flags, indication, stream, seq, assoc_id) */
+static PyObject *
+dec_pdapi(const char *buf, size_t len)
+{
+    FIXED(struct sctp_pdapi_event, n);
+    return Py_BuildValue("(HHkkki)", n.pdapi_type, n.pdapi_flags,
+                         (unsigned long)n.pdapi_indication,
+                         (unsigned long)n.pdapi_stream,
+                         (unsigned long)n.pdapi_seq, (int)n.pdapi_assoc_id);
+}
+
+/* (type, flags, keynumber, altkeynumber, indication, assoc_id) */
+static PyObject *
+dec_authkey(const char *buf, size_t len)
+{
+    FIXED(struct sctp_authkey_event, n);
+    return Py_BuildValue("(HHHHki)", n.auth_type, n.auth_flags,
+                         n.auth_keynumber, n.auth_altkeynumber,
+                         (unsigned long)n.auth_indication,
+                         (int)n.auth_assoc_id);
+}
+
+/* (type, flags, assoc_id) */
+static PyObject *
+dec_sender_dry(const char *buf, size_t len)
+{
+    FIXED(struct sctp_sender_dry_event, n);
+    return Py_BuildValue("(HHi)", n.sender_dry_type, n.sender_dry_flags,
+                         (int)n.sender_dry_assoc_id);
+}
+
+/* (type, flags, assoc_id, [streams]) */
+static PyObject *
+dec_stream_reset(const char *buf, size_t len)
+{
+    PyObject *list;
+    size_t i, count;
+    FIXED(struct sctp_stream_reset_event, n);
+    count = (len - sizeof(n)) / sizeof(uint16_t);
+    list = PyList_New((Py_ssize_t)count);
+    if (list == NULL)
+        return NULL;
+    for (i = 0; i < count; i++) {
+        uint16_t sid;
+        PyObject *v;
+        memcpy(&sid, buf + sizeof(n) + i * sizeof(sid), sizeof(sid));
+        v = PyLong_FromLong(sid);
+        if (v == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
+    }
+    return Py_BuildValue("(HHiN)", n.strreset_type, n.strreset_flags,
+                         (int)n.strreset_assoc_id, list);
+}
+
+/* (type, flags, assoc_id, local_tsn, remote_tsn) */
+static PyObject *
+dec_assoc_reset(const char *buf, size_t len)
+{
+    FIXED(struct sctp_assoc_reset_event, n);
+    return Py_BuildValue("(HHikk)", n.assocreset_type, n.assocreset_flags,
+                         (int)n.assocreset_assoc_id,
+                         (unsigned long)n.assocreset_local_tsn,
+                         (unsigned long)n.assocreset_remote_tsn);
+}
+
+/* (type, flags, assoc_id, instreams, outstreams) */
+static PyObject *
+dec_stream_change(const char *buf, size_t len)
+{
+    FIXED(struct sctp_stream_change_event, n);
+    return Py_BuildValue("(HHiHH)", n.strchange_type, n.strchange_flags,
+                         (int)n.strchange_assoc_id, n.strchange_instrms,
+                         n.strchange_outstrms);
+}
+
+static PyObject *
+decode_notification(const char *buf, size_t len)
+{
+    uint16_t type;
+    uint32_t declared;
+
+    if (len < sizeof(type))
+        return Py_BuildValue("(iO)", -1, Py_None);
+    memcpy(&type, buf, sizeof(type));
+    if (len < 8)
+        return truncated(buf);
+    memcpy(&declared, buf + 4, sizeof(declared));
+    /* Trust neither alone: read no further than both allow. */
+    if (declared < len)
+        len = declared;
+    switch (type) {
+    case SCTP_ASSOC_CHANGE: return dec_assoc_change(buf, len);
+    case SCTP_PEER_ADDR_CHANGE: return dec_paddr_change(buf, len);
+    case SCTP_REMOTE_ERROR: return dec_remote_error(buf, len);
+    case SCTP_SEND_FAILED: return dec_send_failed(buf, len);
+    case SCTP_SEND_FAILED_EVENT: return dec_send_failed_event(buf, len);
+    case SCTP_SHUTDOWN_EVENT: return dec_shutdown(buf, len);
+    case SCTP_ADAPTATION_INDICATION: return dec_adaptation(buf, len);
+    case SCTP_PARTIAL_DELIVERY_EVENT: return dec_pdapi(buf, len);
+    case SCTP_AUTHENTICATION_EVENT: return dec_authkey(buf, len);
+    case SCTP_SENDER_DRY_EVENT: return dec_sender_dry(buf, len);
+    case SCTP_STREAM_RESET_EVENT: return dec_stream_reset(buf, len);
+    case SCTP_ASSOC_RESET_EVENT: return dec_assoc_reset(buf, len);
+    case SCTP_STREAM_CHANGE_EVENT: return dec_stream_change(buf, len);
+    default: return truncated(buf); /* unknown: (type, None) */
+    }
+}
+
+PyDoc_STRVAR(decode_notification_doc,
+"decode_notification(buf) -> tuple\n\n"
+"Decode one SCTP notification. Returns (type, field, ...) with the fields\n"
+"documented in _sctp.pyi, or (type, None) for an unknown type or a\n"
+"notification shorter than its fixed part ((-1, None) below 2 bytes).");
+
+static PyObject *
+msgio_decode_notification(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    Py_buffer view;
+    PyObject *res;
+
+    if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    res = decode_notification(view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    return res;
+}
+
+PyMethodDef aiosctp_msgio_methods[] = {
+    {"sendmsg", (PyCFunction)(void (*)(void))msgio_sendmsg, METH_FASTCALL,
+     sendmsg_doc},
+    {"recvmsg", (PyCFunction)(void (*)(void))msgio_recvmsg, METH_FASTCALL,
+     recvmsg_doc},
+    {"sendmsgs", (PyCFunction)(void (*)(void))msgio_sendmsgs, METH_FASTCALL,
+     sendmsgs_doc},
+    {"recvmsgs", (PyCFunction)(void (*)(void))msgio_recvmsgs, METH_FASTCALL,
+     recvmsgs_doc},
+    {"decode_notification", msgio_decode_notification, METH_O,
+     decode_notification_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+int
+aiosctp_msgio_add_constants(PyObject *m)
+{
+#define ADD(name)                                                      \
+    if (PyModule_AddIntConstant(m, #name, (long)(name)) < 0)           \
+        return -1
+    ADD(MSG_NOTIFICATION);
+    ADD(MSG_EOR);
+    ADD(MSG_CTRUNC);
+    ADD(MSG_TRUNC);
+    ADD(SCTP_UNORDERED);
+    ADD(SCTP_ADDR_OVER);
+    ADD(SCTP_ABORT);
+    ADD(SCTP_SACK_IMMEDIATELY);
+    ADD(SCTP_SENDALL);
+    ADD(SCTP_EOF);
+    ADD(SCTP_NOTIFICATION);
+    ADD(SCTP_SNDINFO);
+    ADD(SCTP_RCVINFO);
+    ADD(SCTP_NXTINFO);
+    ADD(SCTP_PRINFO);
+    ADD(SCTP_SNDRCV);
+    ADD(SCTP_PR_SCTP_NONE);
+    ADD(SCTP_PR_SCTP_TTL);
+    ADD(SCTP_DATA_IO_EVENT);
+    ADD(SCTP_ASSOC_CHANGE);
+    ADD(SCTP_PEER_ADDR_CHANGE);
+    ADD(SCTP_SEND_FAILED);
+    ADD(SCTP_REMOTE_ERROR);
+    ADD(SCTP_SHUTDOWN_EVENT);
+    ADD(SCTP_PARTIAL_DELIVERY_EVENT);
+    ADD(SCTP_ADAPTATION_INDICATION);
+    ADD(SCTP_AUTHENTICATION_EVENT);
+    ADD(SCTP_SENDER_DRY_EVENT);
+    ADD(SCTP_STREAM_RESET_EVENT);
+    ADD(SCTP_ASSOC_RESET_EVENT);
+    ADD(SCTP_STREAM_CHANGE_EVENT);
+    ADD(SCTP_SEND_FAILED_EVENT);
+    ADD(SCTP_COMM_UP);
+    ADD(SCTP_COMM_LOST);
+    ADD(SCTP_RESTART);
+    ADD(SCTP_SHUTDOWN_COMP);
+    ADD(SCTP_CANT_STR_ASSOC);
+    ADD(SCTP_ADDR_AVAILABLE);
+    ADD(SCTP_ADDR_UNREACHABLE);
+    ADD(SCTP_ADDR_REMOVED);
+    ADD(SCTP_ADDR_ADDED);
+    ADD(SCTP_ADDR_MADE_PRIM);
+    ADD(SCTP_ADDR_CONFIRMED);
+    ADD(SCTP_ADDR_POTENTIALLY_FAILED);
+    ADD(SCTP_DATA_UNSENT);
+    ADD(SCTP_DATA_SENT);
+    ADD(SCTP_PARTIAL_DELIVERY_ABORTED);
+    ADD(SCTP_AUTH_NEW_KEY);
+    ADD(SCTP_AUTH_FREE_KEY);
+    ADD(SCTP_AUTH_NO_AUTH);
+    ADD(SCTP_STREAM_RESET_INCOMING_SSN);
+    ADD(SCTP_STREAM_RESET_OUTGOING_SSN);
+    ADD(SCTP_STREAM_RESET_DENIED);
+    ADD(SCTP_STREAM_RESET_FAILED);
+    ADD(SCTP_ASSOC_RESET_DENIED);
+    ADD(SCTP_ASSOC_RESET_FAILED);
+    ADD(SCTP_STREAM_CHANGE_DENIED);
+    ADD(SCTP_STREAM_CHANGE_FAILED);
+#undef ADD
+    return 0;
+}
