@@ -1,0 +1,290 @@
+"""The typed low-level SCTP API over ordinary ``socket.socket`` objects.
+
+Every function takes a socket made by :func:`sctp_socket` (or any socket
+with ``IPPROTO_SCTP``) and honours its mode as the socket module does: a
+blocking socket waits, a nonblocking one raises :class:`BlockingIOError`,
+one with ``settimeout(t)`` waits up to ``t`` seconds, then raises
+:class:`TimeoutError`. The GIL is released during every system call.
+
+PPIDs, streams, contexts and TTLs are host-order integers; on the wire a
+PPID is the big-endian value of the integer given here.
+
+Socket options are typed getters and setters named after the option
+(``set_nodelay``, ``set_initmsg``, ``get_status`` ...); they are defined in
+:mod:`aiosctp.options` and re-exported here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, Union
+
+from . import _sctp, events
+from .events import Event
+from .message import Message, MessageInfo
+from .options import *  # noqa: F401,F403  (the typed socket options)
+from .options import __all__ as _options_all
+from .options import set_event
+
+__all__ = [
+    "IPPROTO_SCTP",
+    "SOL_SCTP",
+    "Address",
+    "Buffer",
+    "Message",
+    "MessageInfo",
+    "sctp_socket",
+    "sendmsg",
+    "recvmsg",
+    "sendmsgs",
+    "recvmsgs",
+    "bindx",
+    "connectx",
+    "peeloff",
+    "getpaddrs",
+    "getladdrs",
+    "get_assoc_ids",
+    "subscribe",
+    "unsubscribe",
+    "abort",
+    "resolve",
+] + list(_options_all)
+
+IPPROTO_SCTP: int = _sctp.IPPROTO_SCTP
+SOL_SCTP: int = _sctp.SOL_SCTP
+
+Address = Tuple[Any, ...]
+Buffer = Union[bytes, bytearray, memoryview]
+
+_STYLES = {"one-to-one": socket.SOCK_STREAM, "one-to-many": socket.SOCK_SEQPACKET}
+_MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
+_MSG_EOR = _sctp.MSG_EOR
+_SCTP_RECVRCVINFO = 32  # linux/sctp.h; set before the options module is needed
+
+
+def _timeout(sock: socket.socket) -> float:
+    t = sock.gettimeout()
+    return -1.0 if t is None else t
+
+
+def resolve(family: int, addr: Address) -> Address:
+    """Return ``addr`` with a numeric host, resolving a name if needed.
+
+    ``""`` stays as is (the wildcard address of the socket's family)."""
+    if not isinstance(addr, tuple) or len(addr) < 2:
+        raise TypeError(f"address must be a tuple (host, port), not {addr!r}")
+    host = addr[0]
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a str, not {type(host).__name__}")
+    if host == "":
+        return addr
+    try:
+        return _sctp.check_sockaddr(addr, family)
+    except ValueError:
+        pass
+    fam = family if family in (socket.AF_INET, socket.AF_INET6) else 0
+    infos = socket.getaddrinfo(host, addr[1], fam, socket.SOCK_STREAM)
+    return tuple(infos[0][4])
+
+
+def _resolve_all(family: int, addrs: Iterable[Address]) -> List[Address]:
+    if isinstance(addrs, tuple) and addrs and isinstance(addrs[0], str):
+        raise TypeError("addresses must be a list of (host, port) tuples")
+    return [resolve(family, a) for a in addrs]
+
+
+def sctp_socket(family: int = socket.AF_INET, style: str = "one-to-one") -> socket.socket:
+    """Create an SCTP socket: ``style`` "one-to-one" (SOCK_STREAM) or
+    "one-to-many" (SOCK_SEQPACKET).
+
+    SCTP_RECVRCVINFO is switched on, so :func:`recvmsg` reports each
+    message's stream, PPID, TSN and association."""
+    try:
+        kind = _STYLES[style]
+    except (KeyError, TypeError):
+        raise ValueError(f"style must be 'one-to-one' or 'one-to-many', not {style!r}") from None
+    sock = socket.socket(family, kind, IPPROTO_SCTP)
+    try:
+        sock.setsockopt(SOL_SCTP, _SCTP_RECVRCVINFO, 1)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def sendmsg(
+    sock: socket.socket,
+    data: Buffer,
+    *,
+    stream: int = 0,
+    ppid: int = 0,
+    unordered: bool = False,
+    context: int = 0,
+    ttl: int = 0,
+    assoc_id: int = 0,
+    to: Optional[Address] = None,
+    eof: bool = False,
+    abort: bool = False,
+) -> int:
+    """Send ``data`` as one SCTP message; return the number of bytes sent.
+
+    ``data`` is any bytes-like object (not copied). ``ttl`` (ms, > 0) makes
+    the message abandonable under PR-SCTP's TTL policy. ``to`` addresses a
+    peer on a one-to-many socket (setting up an association if needed);
+    ``assoc_id`` picks an association there. ``eof``/``abort`` (one-to-many
+    only) shut down / abort the association; with ``abort``, ``data`` is
+    the reason sent to the peer. A message is sent whole or not at all; a
+    full nonblocking socket raises BlockingIOError, and a message larger
+    than SO_SNDBUF raises OSError(EMSGSIZE) saying so."""
+    flags = 0
+    if unordered:
+        flags |= _sctp.SCTP_UNORDERED
+    if eof:
+        flags |= _sctp.SCTP_EOF
+    if abort:
+        flags |= _sctp.SCTP_ABORT
+    if to is not None:
+        to = resolve(sock.family, to)
+    return _sctp.sendmsg(
+        sock.fileno(), data, stream, ppid, flags, context, ttl, assoc_id, to, _timeout(sock)
+    )
+
+
+def _finish_notification(sock: socket.socket, data: bytes, flags: int, bufsize: int) -> Event:
+    # A notification larger than the buffer continues in the next read (it
+    # is already queued whole); read it to the end before decoding.
+    parts = [data]
+    while not flags & _MSG_EOR:
+        more, flags, _, _, _ = _sctp.recvmsg(sock.fileno(), bufsize, _timeout(sock))
+        if not more:
+            break
+        parts.append(more)
+    return events.decode(b"".join(parts))
+
+
+def recvmsg(sock: socket.socket, bufsize: int = 65536) -> Union[Message, Event, None]:
+    """Receive one message (or the part of it that fits ``bufsize``) or one
+    notification, as a :class:`Message` or an :mod:`aiosctp.events` event.
+
+    Returns None at end of file on a one-to-one socket. A notification is
+    always returned whole, whatever ``bufsize``."""
+    data, flags, addr, info, _ = _sctp.recvmsg(sock.fileno(), bufsize, _timeout(sock))
+    if flags & _MSG_NOTIFICATION:
+        return _finish_notification(sock, data, flags, bufsize)
+    if not data and not flags:
+        return None
+    return Message.from_recv(data, flags, addr, info)
+
+
+def recvmsgs(
+    sock: socket.socket, bufsize: int = 65536, max_messages: int = 64
+) -> List[Union[Message, Event]]:
+    """Receive up to ``max_messages`` queued messages and notifications with
+    one ``recvmmsg`` call, without waiting: an empty queue raises
+    BlockingIOError whatever the socket's mode. Each keeps its boundaries
+    and its own receive information. End of file gives an empty list."""
+    out: List[Union[Message, Event]] = []
+    for data, flags, addr, info, _ in _sctp.recvmsgs(sock.fileno(), bufsize, max_messages):
+        if flags & _MSG_NOTIFICATION:
+            out.append(_finish_notification(sock, data, flags, bufsize))
+        elif data or flags:
+            out.append(Message.from_recv(data, flags, addr, info))
+    return out
+
+
+def sendmsgs(
+    sock: socket.socket,
+    messages: Sequence[Tuple[Buffer, int, int]],
+    *,
+    unordered: bool = False,
+    assoc_id: int = 0,
+    to: Optional[Address] = None,
+) -> int:
+    """Send several messages, each ``(data, stream, ppid)``, with one
+    ``sendmmsg`` call. Returns how many were sent, a prefix of the list
+    (fewer when the socket filled up); raises only if none could be sent."""
+    flags = _sctp.SCTP_UNORDERED if unordered else 0
+    if to is not None:
+        to = resolve(sock.family, to)
+    batch = [(data, stream, ppid, flags, 0, 0, assoc_id, to) for data, stream, ppid in messages]
+    return _sctp.sendmsgs(sock.fileno(), batch, _timeout(sock))
+
+
+def bindx(sock: socket.socket, addrs: Sequence[Address], add: bool = True) -> None:
+    """Add (``add=True``) or remove local addresses: sctp_bindx().
+
+    IPv4 and IPv6 addresses may be mixed on an AF_INET6 socket; all must
+    have the same port. The first call on an unbound socket binds it."""
+    flags = _sctp.SCTP_BINDX_ADD_ADDR if add else _sctp.SCTP_BINDX_REM_ADDR
+    _sctp.bindx(sock.fileno(), sock.family, _resolve_all(sock.family, addrs), flags)
+
+
+def connectx(sock: socket.socket, addrs: Sequence[Address]) -> int:
+    """Associate with a peer known by several addresses: sctp_connectx().
+
+    Returns the association id; on a nonblocking socket it is returned
+    while the handshake is still in progress (the socket becomes writable
+    when it completes)."""
+    return _sctp.connectx(
+        sock.fileno(), sock.family, _resolve_all(sock.family, addrs), _timeout(sock)
+    )
+
+
+def peeloff(sock: socket.socket, assoc_id: int) -> socket.socket:
+    """Branch association ``assoc_id`` off a one-to-many socket into a new
+    one-to-one socket, which gets the same timeout mode as ``sock``."""
+    fd = _sctp.peeloff(sock.fileno(), assoc_id)
+    try:
+        new = socket.socket(sock.family, socket.SOCK_STREAM, IPPROTO_SCTP, fileno=fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    new.settimeout(sock.gettimeout())
+    return new
+
+
+def getpaddrs(sock: socket.socket, assoc_id: int = 0) -> List[Address]:
+    """The peer's addresses of an association (``assoc_id`` 0: the one
+    association of a one-to-one socket)."""
+    return _sctp.getpaddrs(sock.fileno(), assoc_id)
+
+
+def getladdrs(sock: socket.socket, assoc_id: int = 0) -> List[Address]:
+    """The local addresses of an association, or of the socket (0)."""
+    return _sctp.getladdrs(sock.fileno(), assoc_id)
+
+
+def get_assoc_ids(sock: socket.socket) -> List[int]:
+    """The ids of the associations of a one-to-many socket."""
+    return _sctp.get_assoc_ids(sock.fileno())
+
+
+def _event_types(event_classes: Sequence[Type[Event]]) -> List[int]:
+    types = []
+    for cls in event_classes:
+        if not (isinstance(cls, type) and issubclass(cls, Event)) or cls.event_type < 0:
+            raise TypeError(f"expected an event class from aiosctp.events, not {cls!r}")
+        types.append(cls.event_type)
+    return types
+
+
+def subscribe(sock: socket.socket, *event_classes: Type[Event], assoc_id: int = 0) -> None:
+    """Switch on the notifications of the given :mod:`aiosctp.events`
+    classes (SCTP_EVENT), e.g. ``subscribe(sock, events.AssocChange)``.
+    With no class, subscribes to all of them."""
+    for t in _event_types(event_classes or events.ALL_EVENTS):
+        set_event(sock, t, True, assoc_id)
+
+
+def unsubscribe(sock: socket.socket, *event_classes: Type[Event], assoc_id: int = 0) -> None:
+    """Switch off the notifications of the given classes (all if none)."""
+    for t in _event_types(event_classes or events.ALL_EVENTS):
+        set_event(sock, t, False, assoc_id)
+
+
+def abort(sock: socket.socket) -> None:
+    """Abort the association of a one-to-one socket and close the socket:
+    SO_LINGER with a zero timeout makes close() send ABORT at once."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+    sock.close()
