@@ -556,12 +556,13 @@ get_addrs(PyObject *args, int opt, const char *fmt)
             }
             return aiosctp_set_errno(err);
         }
-        if (len < sizeof(*ga)) {
-            PyMem_Free(ga);
-            return PyList_New(0);
-        }
+        /* The returned optlen is no bound to trust: for local addresses
+         * the kernel reports the bytes copied without the header (a
+         * long-standing quirk it keeps for compatibility).  addr_num
+         * entries were written; the unpacker checks each against the end
+         * of our buffer. */
         res = aiosctp_unpack_addrs((const char *)ga->addrs,
-                                   len - sizeof(*ga), (int)ga->addr_num);
+                                   cap - sizeof(*ga), (int)ga->addr_num);
         PyMem_Free(ga);
         return res;
     }

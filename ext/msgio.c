@@ -704,13 +704,15 @@ bytes_after(const char *buf, size_t len, size_t off)
                                      len > off ? (Py_ssize_t)(len - off) : 0);
 }
 
-/* (type, flags, state, error, outbound, inbound, assoc_id, info) */
+/* (type, flags, state, error, outbound, inbound, assoc_id, info).
+ * Linux fills sac_error with an SCTP error cause code as it came off the
+ * wire (network order): give the caller the cause code's value. */
 static PyObject *
 dec_assoc_change(const char *buf, size_t len)
 {
     FIXED(struct sctp_assoc_change, n);
     return Py_BuildValue("(HHHHHHiN)", n.sac_type, n.sac_flags, n.sac_state,
-                         n.sac_error, n.sac_outbound_streams,
+                         ntohs(n.sac_error), n.sac_outbound_streams,
                          n.sac_inbound_streams, (int)n.sac_assoc_id,
                          bytes_after(buf, len, sizeof(n)));
 }

@@ -1,0 +1,71 @@
+"""Helpers shared by the low-level tests: connected socket pairs over
+loopback and reading until a given notification arrives."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any, List, Optional, Tuple, Type
+
+from aiosctp import events, lowlevel as ll
+
+
+def listener(family: int = socket.AF_INET, style: str = "one-to-one",
+             addrs: Optional[List[Tuple[Any, ...]]] = None) -> socket.socket:
+    """A bound, listening SCTP socket on an ephemeral port."""
+    s = ll.sctp_socket(family, style)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if addrs:
+        ll.bindx(s, addrs)
+    else:
+        s.bind(("127.0.0.1" if family == socket.AF_INET else "::1", 0))
+    s.listen(16)
+    return s
+
+
+def pair(family: int = socket.AF_INET, *, subscribe: bool = True,
+         nodelay: bool = True) -> Tuple[socket.socket, socket.socket]:
+    """A connected one-to-one (client, server-side) pair. With subscribe,
+    both have every notification on and both COMM_UP events are consumed."""
+    lst = listener(family)
+    cli = ll.sctp_socket(family)
+    if subscribe:
+        # the accepted socket inherits the listener's subscriptions
+        ll.subscribe(lst)
+        ll.subscribe(cli)
+    cli.connect(lst.getsockname()[:2])
+    srv, _ = lst.accept()
+    lst.close()
+    if subscribe:
+        expect(cli, events.AssocChange)
+        expect(srv, events.AssocChange)
+    if nodelay:
+        ll.set_nodelay(cli)
+        ll.set_nodelay(srv)
+    for s in (cli, srv):
+        s.settimeout(10)
+    return cli, srv
+
+
+def expect(sock: socket.socket, cls: Type[Any], *, skip_other: bool = True,
+           limit: int = 100, bufsize: int = 65536) -> Any:
+    """Read until an item of class `cls` (an event class or Message) comes;
+    other items are skipped when skip_other, else they fail the test."""
+    seen = []
+    for _ in range(limit):
+        item = ll.recvmsg(sock, bufsize)
+        if isinstance(item, cls):
+            return item
+        assert skip_other, f"expected {cls.__name__}, got {item!r}"
+        seen.append(item)
+    raise AssertionError(f"no {cls.__name__} in {seen!r}")
+
+
+def messages(sock: socket.socket, n: int, bufsize: int = 65536) -> List[ll.Message]:
+    """Read n data messages, skipping notifications."""
+    out = []
+    while len(out) < n:
+        item = ll.recvmsg(sock, bufsize)
+        assert item is not None, "unexpected EOF"
+        if isinstance(item, ll.Message):
+            out.append(item)
+    return out
