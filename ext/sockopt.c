@@ -115,9 +115,15 @@ get_checked(int fd, int opt, void *val, socklen_t size, socklen_t need)
     if (aiosctp_getsockopt(fd, opt, val, &len) < 0)
         return -1;
     if (len < need) {
-        PyErr_Format(PyExc_OSError,
-                     "SCTP option %d: the kernel returned %u bytes, "
-                     "expected %u", opt, (unsigned)len, (unsigned)need);
+        PyObject *exc = Py_BuildValue(
+            "(iN)", EPROTO,
+            PyUnicode_FromFormat("SCTP option %d: the kernel returned %u "
+                                 "bytes, expected %u", opt, (unsigned)len,
+                                 (unsigned)need));
+        if (exc != NULL) {
+            PyErr_SetObject(PyExc_OSError, exc);
+            Py_DECREF(exc);
+        }
         return -1;
     }
     return 0;
