@@ -1,0 +1,94 @@
+"""The C core's paths that need no kernel SCTP, for the ASan+UBSan build on
+the host: the notification decoder over random and cut-short input, argument
+conversion and its errors, address packing/unpacking, sendmsg/recvmsg with
+SCTP ancillary data over a UDP socket pair (the kernel ignores SCTP cmsgs
+there, but our building and walking of them runs), recvmmsg/sendmmsg, and
+error paths (EBADF, EPROTONOSUPPORT). Prints "asan workload ok"."""
+
+import errno
+import random
+import socket
+import struct
+
+from aiosctp import _sctp, events, lowlevel as ll
+
+rng = random.Random(7)
+for _ in range(30000):
+    ntype = rng.choice([_sctp.SCTP_ASSOC_CHANGE, _sctp.SCTP_PEER_ADDR_CHANGE,
+                        _sctp.SCTP_SEND_FAILED_EVENT, _sctp.SCTP_STREAM_RESET_EVENT,
+                        _sctp.SCTP_REMOTE_ERROR, rng.randrange(65536)])
+    raw = struct.pack("=HHI", ntype, 0, rng.randrange(2**32)) + rng.randbytes(rng.randrange(300))
+    raw = raw[: rng.randrange(len(raw) + 1)]
+    assert isinstance(events.decode(raw), events.Event)
+    assert isinstance(events.decode(bytearray(raw)), events.Event)
+
+for addr in [("127.0.0.1", 1), ("::1", 2, 3, 4), ("", 0), ("1.2.3.4", 65535)]:
+    _sctp.check_sockaddr(addr, socket.AF_INET6 if ":" in addr[0] or addr[0] == "" else socket.AF_INET)
+for bad in [("x", 1), ("1.2.3.4",), "junk", ("1.2.3.4", -1), ("::1", 1, 2, 3, 4)]:
+    try:
+        _sctp.check_sockaddr(bad, socket.AF_INET)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    else:
+        raise AssertionError(bad)
+
+try:
+    ll.sctp_socket()
+except OSError as e:
+    assert e.errno in (errno.EPROTONOSUPPORT, errno.ESOCKTNOSUPPORT), e
+
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+a.bind(("127.0.0.1", 0))
+b.bind(("127.0.0.1", 0))
+for i in range(2000):
+    n = _sctp.sendmsg(a.fileno(), b"p" * (i % 500 + 1), i % 7, i, _sctp.SCTP_UNORDERED * (i & 1),
+                      i, i % 3, 0, b.getsockname(), -1.0)
+    data, flags, frm, info, nxt = _sctp.recvmsg(b.fileno(), 1 + i % 700, -1.0)
+    assert len(data) == min(n, 1 + i % 700) and frm == a.getsockname() and info is None
+batch = [(b"q" * (j + 1), j, j, 0, 0, 0, 0, b.getsockname()) for j in range(50)]
+assert _sctp.sendmsgs(a.fileno(), batch, -1.0) == 50
+got = []
+while len(got) < 50:
+    got += _sctp.recvmsgs(b.fileno(), 100, 64)
+assert [len(g[0]) for g in got] == list(range(1, 51))
+# the timeout argument follows the socket's mode, as aiosctp.lowlevel passes it
+b.setblocking(False)
+for call in (lambda: _sctp.recvmsg(b.fileno(), 10, 0.0), lambda: _sctp.recvmsgs(b.fileno(), 10, 4)):
+    try:
+        call()
+    except BlockingIOError:
+        pass
+    else:
+        raise AssertionError("expected EAGAIN")
+b.settimeout(0.05)
+try:
+    _sctp.recvmsg(b.fileno(), 10, 0.05)
+except TimeoutError:
+    pass
+else:
+    raise AssertionError("expected a timeout")
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+fd = c.fileno()
+c.close()
+for call in (lambda: _sctp.sendmsg(fd, b"x", 0, 0, 0, 0, 0, 0, None, -1.0),
+             lambda: _sctp.getpaddrs(fd, 0), lambda: _sctp.bindx(fd, 2, [("127.0.0.1", 0)], 1),
+             lambda: _sctp.get_assoc_ids(fd), lambda: _sctp.peeloff(fd, 1)):
+    try:
+        call()
+    except OSError as e:
+        assert e.errno == errno.EBADF
+for bad in [lambda: _sctp.sendmsg(a.fileno(), b"", 0, 0, 0, 0, 0, 0, None, -1.0),
+            lambda: _sctp.sendmsg(a.fileno(), "s", 0, 0, 0, 0, 0, 0, None, -1.0),
+            lambda: _sctp.sendmsg(a.fileno(), b"x", 2**16, 0, 0, 0, 0, 0, None, -1.0),
+            lambda: _sctp.sendmsgs(a.fileno(), [(b"x", 0)], -1.0),
+            lambda: _sctp.sendmsgs(a.fileno(), [(b"x", 0, 0, 0, 0, 0, 0, ("x", 1))], -1.0),
+            lambda: _sctp.bindx(a.fileno(), 2, [], 1),
+            lambda: _sctp.connectx(a.fileno(), 2, [("1.2.3.4", 5), None], -1.0)]:
+    try:
+        bad()
+    except (TypeError, ValueError, OverflowError):
+        pass
+    else:
+        raise AssertionError("bad input accepted")
+print("asan workload ok")
