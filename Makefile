@@ -55,7 +55,7 @@ deps:
 # Tools first (enough for test-sandbox), then the package itself, editable.
 $(VENV)/.tools-stamp:
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q setuptools wheel pytest pytest-timeout uvloop mypy
+	$(VPY) -m pip install -q --upgrade pip "setuptools>=77" wheel pytest pytest-timeout uvloop mypy
 	touch $@
 
 $(VENV)/.install-stamp: $(VENV)/.tools-stamp pyproject.toml setup.py

@@ -281,3 +281,35 @@ def test_address_names_are_resolved():
     ll.sendmsg(cli, b"named")
     srv.settimeout(10)
     assert messages(srv, 1)[0].data == b"named"
+
+
+def test_mixed_ipv4_ipv6_address_lists():
+    lst = ll.sctp_socket(socket.AF_INET6)
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ll.bindx(lst, [("::1", 0)])
+    port = lst.getsockname()[1]
+    ll.bindx(lst, [("127.0.0.1", port), ("127.0.0.2", port)])
+    local = sorted(a[0] for a in ll.getladdrs(lst))
+    assert local == ["127.0.0.1", "127.0.0.2", "::1"]
+    lst.listen()
+    cli = ll.sctp_socket(socket.AF_INET6)
+    cli.settimeout(10)
+    # one IPv4 and one IPv6 address of the same peer, in one connectx
+    assoc = ll.connectx(cli, [("127.0.0.2", port), ("::1", port, 0, 0)])
+    assert assoc > 0
+    srv, _ = lst.accept()
+    peers = {a[0] for a in ll.getpaddrs(cli)}
+    assert {"127.0.0.1", "127.0.0.2", "::1"} <= peers
+    ll.sendmsg(cli, b"mixed")
+    srv.settimeout(10)
+    assert messages(srv, 1)[0].data == b"mixed"
+
+
+def test_many_ipv6_addresses_in_one_bindx():
+    # no fixed-size buffer: 40 IPv6 addresses (PySCTP 0.7.3 overflowed on one)
+    s = ll.sctp_socket(socket.AF_INET6)
+    addrs = [("::1", 0)] * 40
+    with pytest.raises(OSError):  # the kernel refuses the duplicates, after reading them all
+        ll.bindx(s, addrs)
+    ll.bindx(s, [("::1", 0)])
+    assert ll.getladdrs(s)[0][0] == "::1"
