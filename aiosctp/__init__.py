@@ -1,5 +1,10 @@
 """aiosctp: SCTP for Python over Linux kernel SCTP, asyncio-native.
 
+- :func:`create_sctp_server`, :func:`create_sctp_connection`: asyncio
+  transports and protocols (:class:`SCTPTransport`, :class:`SCTPProtocol`),
+  one per association, with message boundaries, streams and PPIDs kept.
+- :func:`connect`, :func:`serve`, :class:`Association`: the high-level API
+  (``await assoc.send(...)``, ``await assoc.recv()``, ``async for``).
 - :mod:`aiosctp.lowlevel`: typed functions over ordinary sockets
   (sendmsg/recvmsg with stream and PPID, bindx, connectx, peeloff, options).
 - :mod:`aiosctp.events`: the kernel's notifications as dataclasses.
@@ -8,7 +13,26 @@
 """
 
 from . import events, lowlevel
+from .connection import create_sctp_connection
+from .highlevel import Association, AssociationClosed, connect, serve
 from .message import Message, MessageInfo
+from .protocol import SCTPProtocol
+from .server import SCTPServer, create_sctp_server
+from .transport import SCTPTransport
 
-__all__ = ["events", "lowlevel", "Message", "MessageInfo"]
+__all__ = [
+    "events",
+    "lowlevel",
+    "Message",
+    "MessageInfo",
+    "create_sctp_server",
+    "create_sctp_connection",
+    "SCTPServer",
+    "SCTPProtocol",
+    "SCTPTransport",
+    "connect",
+    "serve",
+    "Association",
+    "AssociationClosed",
+]
 __version__ = "0.1.0"

@@ -1,0 +1,616 @@
+"""The server side: :func:`create_sctp_server` and :class:`SCTPServer`.
+
+A one-to-one server (SOCK_STREAM) accepts each association as its own
+socket. A one-to-many server (SOCK_SEQPACKET) serves every association from
+one socket: :class:`_Demux` reads it and routes each message (by the
+association id of its SCTP_RCVINFO) and each notification (by its
+``assoc_id``) to that association's transport, made on COMM_UP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import socket
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+from . import _sctp, events, lowlevel
+from .connection import (
+    AddrSpec,
+    ProtocolFactory,
+    _addr_specs,
+    _check_factory,
+    _check_family,
+    _check_host,
+    _check_int,
+    _check_max_message_size,
+    _check_port,
+    _check_streams,
+    _prepare,
+    _resolve_all,
+)
+from .transport import (
+    _CLOSED,
+    _MAX_BATCH,
+    _MAX_ROUNDS,
+    _MIN_BATCH,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    RECV_BUFSIZE,
+    SCTPTransport,
+    _Mux,
+    _Owner,
+)
+
+__all__ = ["SCTPServer", "create_sctp_server"]
+
+
+_MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
+_MSG_EOR = _sctp.MSG_EOR
+_SCTP_ABORT = _sctp.SCTP_ABORT
+_COMM_UP = events.AssocChangeState.COMM_UP
+_STYLES = ("one-to-one", "one-to-many")
+#: Bytes a paused association of a one-to-many socket may hold back before
+#: the shared socket stops being read.
+_PAUSED_BACKLOG_LIMIT = 1024 * 1024
+_ACCEPT_RETRY_DELAY = 1.0
+
+
+class _Demux(_Mux):
+    """Reads a one-to-many socket and demultiplexes it by association id."""
+
+    def __init__(self, server: "SCTPServer", sock: socket.socket) -> None:
+        self._server = server
+        self._loop = server._loop
+        self._sock = sock
+        self._fd = sock.fileno()
+        self.transports: Dict[int, SCTPTransport] = {}
+        self._writers: Dict[SCTPTransport, None] = {}
+        self._writer_added = False
+        self._reader_added = False
+        self._closed = False
+        self._batch = 4
+        self._notif_parts: List[bytes] = []
+        self._paused: Set[SCTPTransport] = set()
+
+    # reading
+
+    def start(self) -> None:
+        self._update_reader()
+
+    def _reading_blocked(self) -> bool:
+        for t in self._paused:
+            if t._rx and (
+                sum(len(r[0]) for r in t._rx if not isinstance(r, events.Event))
+                > _PAUSED_BACKLOG_LIMIT
+            ):
+                return True
+        return False
+
+    def _update_reader(self) -> None:
+        want = not self._closed and not self._reading_blocked()
+        if want and not self._reader_added:
+            self._loop.add_reader(self._fd, self._read_ready)
+            self._reader_added = True
+        elif not want and self._reader_added:
+            self._loop.remove_reader(self._fd)
+            self._reader_added = False
+
+    def reading_changed(self, transport: SCTPTransport) -> None:
+        if transport._reading_paused and transport._state != _CLOSED:
+            self._paused.add(transport)
+        else:
+            self._paused.discard(transport)
+        self._update_reader()
+
+    def _read_ready(self) -> None:
+        fd = self._fd
+        batch = self._batch
+        rounds = 0
+        while self._reader_added:
+            try:
+                items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError as exc:
+                # A one-to-many socket has no connection to lose: only the
+                # association the error is about would be, and it is not
+                # known here; report and go on.
+                self._loop.call_exception_handler(
+                    {"message": "recvmmsg() failed on a one-to-many SCTP socket", "exception": exc}
+                )
+                break
+            n = len(items)
+            for item in items:
+                self._route(item)
+            if n < batch:
+                if batch > _MIN_BATCH and n < batch // 2:
+                    batch //= 2
+                break
+            if batch < _MAX_BATCH:
+                batch *= 2
+            rounds += 1
+            if rounds >= _MAX_ROUNDS and not any(t._ending for t in self.transports.values()):
+                break
+        self._batch = batch
+        if self._reader_added and self._paused and self._reading_blocked():
+            self._update_reader()
+
+    def _route(self, item: Any) -> None:
+        data, flags, _addr, info, _nxt = item
+        if flags & _MSG_NOTIFICATION:
+            if not flags & _MSG_EOR:
+                self._notif_parts.append(data)
+                return
+            if self._notif_parts:
+                self._notif_parts.append(data)
+                data = b"".join(self._notif_parts)
+                self._notif_parts.clear()
+            event = events.decode(data)
+            assoc_id = getattr(event, "assoc_id", None)
+            if assoc_id is None:
+                return
+            t = self.transports.get(assoc_id)
+            if t is None:
+                if isinstance(event, events.AssocChange) and event.state == _COMM_UP:
+                    t = self._new_association(event)
+                if t is None:
+                    return
+            self._deliver(t, event)
+            return
+        if info is None:
+            return
+        t = self.transports.get(info[7])
+        if t is None:
+            return  # an association closed here: what it still sends is dropped
+        if t._rx or t._reading_paused or not t._started:
+            t._rx.append(item)
+        else:
+            try:
+                t._handle_data(data, flags, info)
+            except Exception as exc:
+                t._fatal_error(exc, "a protocol callback failed")
+
+    def _deliver(self, t: SCTPTransport, event: events.Event) -> None:
+        if t._rx or t._reading_paused or not t._started:
+            t._rx.append(event)
+            return
+        try:
+            t._handle_event(event)
+        except Exception as exc:
+            t._fatal_error(exc, "a protocol callback failed")
+
+    def _new_association(self, event: events.AssocChange) -> Optional[SCTPTransport]:
+        server = self._server
+        assoc_id = event.assoc_id
+        if not server._serving:
+            self._abort(assoc_id)
+            return None
+        try:
+            protocol = server._protocol_factory()
+            t = SCTPTransport(
+                self._loop,
+                self._sock,
+                protocol,
+                assoc_id=assoc_id,
+                mux=self,
+                owner=server,
+                ostreams=event.outbound_streams,
+                instreams=event.inbound_streams,
+                max_message_size=server._max_message_size,
+            )
+        except Exception as exc:
+            self._loop.call_exception_handler(
+                {"message": "SCTP server: protocol_factory() failed", "exception": exc}
+            )
+            self._abort(assoc_id)
+            return None
+        self.transports[assoc_id] = t
+        server._transports.add(t)
+        t._start()
+        return t if t._state != _CLOSED else None
+
+    def _abort(self, assoc_id: int) -> None:
+        try:
+            _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_ABORT, 0, 0, assoc_id, None, 0.0)
+        except OSError:
+            pass
+
+    # writing
+
+    def want_write(self, transport: SCTPTransport) -> None:
+        self._writers[transport] = None
+        if not self._writer_added and not self._closed:
+            self._loop.add_writer(self._fd, self._write_ready)
+            self._writer_added = True
+
+    def _write_ready(self) -> None:
+        for t in list(self._writers):
+            blocked = t._flush()
+            if not t._writing or t._state == _CLOSED:
+                self._writers.pop(t, None)
+            elif blocked:
+                # The socket is full (its send buffer is shared): the others
+                # wait; this one goes last next time.
+                self._writers.pop(t, None)
+                self._writers[t] = None
+                break
+        if not self._writers and self._writer_added:
+            self._loop.remove_writer(self._fd)
+            self._writer_added = False
+
+    def detach(self, transport: SCTPTransport) -> None:
+        if self.transports.get(transport._assoc_id) is transport:
+            del self.transports[transport._assoc_id]
+        self._writers.pop(transport, None)
+        self._paused.discard(transport)
+        if not self._writers and self._writer_added:
+            self._loop.remove_writer(self._fd)
+            self._writer_added = False
+        self._update_reader()
+
+    # closing
+
+    def stop_listening(self) -> None:
+        """Refuse new associations (listen(0) disables listening on a
+        one-to-many socket); the live ones go on."""
+        try:
+            self._sock.listen(0)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Stop reading and close the socket (its associations are gone)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._reader_added:
+            self._loop.remove_reader(self._fd)
+            self._reader_added = False
+        if self._writer_added:
+            self._loop.remove_writer(self._fd)
+            self._writer_added = False
+        self._sock.close()
+
+
+class SCTPServer(asyncio.AbstractServer, _Owner):
+    """An SCTP server, shaped like :class:`asyncio.Server`.
+
+    ``close()`` stops accepting associations and closes the live ones in
+    order (each flushes its buffer, then SHUTDOWN); ``await wait_closed()``
+    returns when they are all gone and the socket is closed.
+    ``abort_clients()`` aborts the live associations instead."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        protocol_factory: ProtocolFactory,
+        *,
+        style: str,
+        backlog: int,
+        max_message_size: int,
+        nodelay: bool = True,
+    ) -> None:
+        self._loop = loop
+        self._nodelay = nodelay
+        self._sock: Optional[socket.socket] = sock
+        self._sockets: Tuple[socket.socket, ...] = (sock,)
+        self._protocol_factory = protocol_factory
+        self._style = style
+        self._backlog = backlog
+        self._max_message_size = max_message_size
+        self._serving = False
+        self._listening = False
+        self._closed = False
+        self._accepting = False
+        self._transports: Set[SCTPTransport] = set()
+        self._demux: Optional[_Demux] = _Demux(self, sock) if style == "one-to-many" else None
+        self._waiters: List["asyncio.Future[None]"] = []
+        self._serving_forever_fut: Optional["asyncio.Future[None]"] = None
+        self._accept_retry: Optional[asyncio.TimerHandle] = None
+        #: Tasks the high-level serve() runs, one per association.
+        self._handler_tasks: Set["asyncio.Task[Any]"] = set()
+
+    def __repr__(self) -> str:
+        return f"<SCTPServer {self._style} sockets={self.sockets!r}>"
+
+    # asyncio.AbstractServer
+
+    @property
+    def sockets(self) -> Tuple[socket.socket, ...]:
+        """The listening socket(s); empty once closed."""
+        return () if self._closed else self._sockets
+
+    @property
+    def style(self) -> str:
+        return self._style
+
+    @property
+    def associations(self) -> List[SCTPTransport]:
+        """The transports of the live associations."""
+        return [t for t in self._transports if t._state != _CLOSED]
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self._loop
+
+    def is_serving(self) -> bool:
+        return self._serving
+
+    async def start_serving(self) -> None:
+        self._start_serving()
+        # Let the listening socket settle, as asyncio.Server does.
+        await asyncio.sleep(0)
+
+    def _start_serving(self) -> None:
+        if self._serving or self._closed:
+            return
+        sock = self._sock
+        assert sock is not None
+        self._serving = True
+        if not self._listening:
+            sock.listen(self._backlog)
+            self._listening = True
+        if self._demux is not None:
+            self._demux.start()
+        else:
+            self._add_acceptor()
+
+    def _add_acceptor(self) -> None:
+        if not self._accepting and self._sock is not None:
+            self._loop.add_reader(self._sock.fileno(), self._accept_ready)
+            self._accepting = True
+
+    def _remove_acceptor(self) -> None:
+        if self._accepting and self._sock is not None:
+            self._loop.remove_reader(self._sock.fileno())
+        self._accepting = False
+
+    def _accept_ready(self) -> None:
+        sock = self._sock
+        assert sock is not None
+        for _ in range(self._backlog):
+            try:
+                conn, _addr = sock.accept()
+            except (BlockingIOError, InterruptedError, ConnectionAbortedError):
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._loop.call_exception_handler(
+                        {"message": "SCTP server: accept() failed, retrying later", "exception": exc}
+                    )
+                    self._remove_acceptor()
+                    self._accept_retry = self._loop.call_later(
+                        _ACCEPT_RETRY_DELAY, self._retry_accept
+                    )
+                return
+            self._accepted(conn)
+
+    def _retry_accept(self) -> None:
+        self._accept_retry = None
+        if self._serving:
+            self._add_acceptor()
+
+    def _accepted(self, conn: socket.socket) -> None:
+        try:
+            conn.setblocking(False)
+            if self._nodelay:
+                lowlevel.set_nodelay(conn, True)  # inherited, but cheap to be sure
+            assoc_id = ostreams = instreams = 0
+            try:
+                status = lowlevel.get_status(conn)
+                assoc_id, ostreams, instreams = (
+                    status.assoc_id, status.outstreams, status.instreams)
+            except OSError:
+                # Already ended by the peer (what it sent, and the
+                # notifications saying so, are queued: serve them).
+                pass
+            protocol = self._protocol_factory()
+            t = SCTPTransport(
+                self._loop,
+                conn,
+                protocol,
+                assoc_id=assoc_id,
+                owner=self,
+                ostreams=ostreams,
+                instreams=instreams,
+                max_message_size=self._max_message_size,
+            )
+        except Exception as exc:
+            self._loop.call_exception_handler(
+                {"message": "SCTP server: setting up an accepted association failed",
+                 "exception": exc}
+            )
+            try:
+                lowlevel.abort(conn)
+            except OSError:
+                conn.close()
+            return
+        self._transports.add(t)
+        self._loop.call_soon(t._start)
+
+    def _transport_lost(self, transport: SCTPTransport) -> None:
+        self._transports.discard(transport)
+        self._check_closed()
+
+    def close(self) -> None:
+        """Stop accepting new associations and close the live ones (each
+        sends what it has buffered, then SHUTDOWN)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._serving = False
+        if self._accept_retry is not None:
+            self._accept_retry.cancel()
+            self._accept_retry = None
+        if self._demux is not None:
+            self._demux.stop_listening()
+        else:
+            self._remove_acceptor()
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+        for t in list(self._transports):
+            t.close()
+        if self._serving_forever_fut is not None and not self._serving_forever_fut.done():
+            self._serving_forever_fut.cancel()
+            self._serving_forever_fut = None
+        self._check_closed()
+
+    def close_clients(self) -> None:
+        """Close every live association in order (SHUTDOWN)."""
+        for t in list(self._transports):
+            t.close()
+
+    def abort_clients(self) -> None:
+        """Abort every live association (ABORT)."""
+        for t in list(self._transports):
+            t.abort()
+
+    def _check_closed(self) -> None:
+        if not self._closed or self._transports:
+            return
+        if self._demux is not None:
+            self._demux.close()
+            self._sock = None
+        waiters, self._waiters = self._waiters, []
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
+
+    async def wait_closed(self) -> None:
+        """Wait until close() has finished: every association gone, the
+        socket closed, the serve() handlers returned."""
+        if not (self._closed and not self._transports and self._sock is None):
+            # As asyncio.Server (3.12+): wait for close() and for the
+            # associations to end.
+            waiter: "asyncio.Future[None]" = self._loop.create_future()
+            self._waiters.append(waiter)
+            await waiter
+        while self._handler_tasks:
+            await asyncio.wait(set(self._handler_tasks))
+
+    async def serve_forever(self) -> None:
+        if self._serving_forever_fut is not None:
+            raise RuntimeError(f"server {self!r} is already being awaited on serve_forever()")
+        if self._closed:
+            raise RuntimeError(f"server {self!r} is closed")
+        self._start_serving()
+        self._serving_forever_fut = self._loop.create_future()
+        try:
+            await self._serving_forever_fut
+        except asyncio.CancelledError:
+            try:
+                self.close()
+                await self.wait_closed()
+            finally:
+                raise
+        finally:
+            self._serving_forever_fut = None
+
+    async def __aenter__(self) -> "SCTPServer":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self.close()
+        await self.wait_closed()
+
+
+def _bind_specs(
+    host: Union[None, str, Sequence[str]],
+    port: int,
+    local_addrs: Optional[Sequence[AddrSpec]],
+) -> List[Tuple[str, int]]:
+    specs: List[Tuple[str, int]] = []
+    if host is not None:
+        if isinstance(host, str):
+            specs.append((host, port))
+        else:
+            specs.extend(_addr_specs(host, port, "host"))
+    if local_addrs is not None:
+        specs.extend(_addr_specs(local_addrs, port, "local_addrs"))
+    # All addresses of an endpoint share one port: a tuple's port 0 means
+    # the server's port.
+    return [(h, p or port) for h, p in specs]
+
+
+async def create_sctp_server(
+    protocol_factory: ProtocolFactory,
+    host: Optional[str] = None,
+    port: int = 0,
+    *,
+    family: int = socket.AF_UNSPEC,
+    style: str = "one-to-one",
+    local_addrs: Optional[Sequence[AddrSpec]] = None,
+    ostreams: int = 10,
+    instreams: int = 10,
+    nodelay: bool = True,
+    reuse_address: bool = True,
+    backlog: int = 100,
+    start_serving: bool = True,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+) -> SCTPServer:
+    """Listen for SCTP associations and serve each with its own
+    ``protocol_factory()`` protocol and :class:`SCTPTransport`.
+
+    ``host`` None listens on every address (IPv6 and IPv4 when the system
+    has IPv6); ``local_addrs`` (hosts, or (host, port) tuples) binds
+    several addresses (multi-homing), with ``host`` if given. ``style``
+    "one-to-one" accepts a socket per association; "one-to-many" serves all
+    of them from one socket, demultiplexed by association id."""
+    loop = asyncio.get_running_loop()
+    _check_factory(protocol_factory)
+    if not isinstance(style, str) or style not in _STYLES:
+        raise ValueError(f"style must be 'one-to-one' or 'one-to-many', not {style!r}")
+    if host is not None and not isinstance(host, (list, tuple)):
+        _check_host(host)
+    port = _check_port(port, allow_zero=True)
+    family = _check_family(family)
+    ostreams, instreams = _check_streams(ostreams, instreams)
+    backlog = _check_int(backlog, "backlog", 0, 65535)
+    max_message_size = _check_max_message_size(max_message_size)
+
+    specs = _bind_specs(host, port, local_addrs)
+    addrs: List[Tuple[Any, ...]] = []
+    if specs:
+        family, addrs = await _resolve_all(loop, specs, family)
+    elif family == socket.AF_UNSPEC:
+        family = socket.AF_INET6 if socket.has_ipv6 else socket.AF_INET
+
+    sock = _listening_socket(family, style, addrs, port)
+    try:
+        if reuse_address:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        _prepare(sock, ostreams, instreams, nodelay)
+        if addrs:
+            lowlevel.bindx(sock, addrs)
+        else:
+            sock.bind(("::", port, 0, 0) if sock.family == socket.AF_INET6 else ("0.0.0.0", port))
+        server = SCTPServer(
+            loop,
+            sock,
+            protocol_factory,
+            style=style,
+            backlog=backlog,
+            max_message_size=max_message_size,
+            nodelay=nodelay,
+        )
+    except BaseException:
+        sock.close()
+        raise
+    if start_serving:
+        server._start_serving()
+        await asyncio.sleep(0)
+    return server
+
+
+def _listening_socket(
+    family: int, style: str, addrs: List[Tuple[Any, ...]], port: int
+) -> socket.socket:
+    try:
+        return lowlevel.sctp_socket(family, style)
+    except OSError:
+        if addrs or family != socket.AF_INET6:
+            raise
+        # No IPv6 here: listen on every IPv4 address.
+        return lowlevel.sctp_socket(socket.AF_INET, style)
+
