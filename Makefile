@@ -10,6 +10,7 @@
 #   make test           everything: sandbox runner tests on the host, then the
 #                       whole suite inside ONE sandbox boot
 #   make test-sandbox   only the host-side tests of the sandbox runner
+#   make pysctp-ref     .venv-pysctp: PySCTP 0.7.3, the differential tests' reference
 #   make demo           run examples/demo.py in the sandbox
 #   make check-sandbox  explain how kernel SCTP is reached on this machine
 #   make clean          remove build products (distclean: also .venv)
@@ -37,7 +38,7 @@ APT_PACKAGES := user-mode-linux kmod iproute2 lksctp-tools libsctp-dev \
                 tshark wireshark-common strace gcc libc6-dev valgrind \
                 python3-venv python3-dev
 
-.PHONY: deps venv build demo test test-sandbox sanitizers typecheck check-sandbox clean distclean
+.PHONY: deps venv build demo test test-sandbox sanitizers typecheck pysctp-ref check-sandbox clean distclean
 
 deps:
 	@missing=""; \
@@ -82,9 +83,15 @@ sanitizers: venv
 	PY=$(VPY) bash scripts/sanitizer-build.sh
 
 typecheck: venv
-	$(VPY) -m mypy --strict aiosctp
+	$(VPY) -m mypy --strict aiosctp sctp _sctp.py
 
-test: deps venv build typecheck test-sandbox
+# PySCTP 0.7.3 from PyPI in .venv-pysctp: the reference of
+# tests/test_sctp_differential.py, made on the host (the sandbox guest has no
+# network); once there, nothing is downloaded again.
+pysctp-ref: deps
+	scripts/pysctp-ref.sh >/dev/null
+
+test: deps venv build typecheck test-sandbox pysctp-ref
 	$(SANDBOX) --timeout 4000 -- $(VPY) -m pytest -q --timeout 900 tests --ignore=tests/host
 
 check-sandbox:
