@@ -12,6 +12,7 @@
 #   make test-sandbox   only the host-side tests of the sandbox runner
 #   make pysctp-ref     .venv-pysctp: PySCTP 0.7.3, the differential tests' reference
 #   make demo           run examples/demo.py in the sandbox
+#   make bench          benchmarks/run.py: every contender in one sandbox boot
 #   make check-sandbox  explain how kernel SCTP is reached on this machine
 #   make clean          remove build products (distclean: also .venv)
 
@@ -38,7 +39,7 @@ APT_PACKAGES := user-mode-linux kmod iproute2 lksctp-tools libsctp-dev \
                 tshark wireshark-common strace gcc libc6-dev valgrind \
                 python3-venv python3-dev
 
-.PHONY: deps venv build demo test test-sandbox sanitizers typecheck pysctp-ref check-sandbox clean distclean
+.PHONY: deps venv build demo test test-sandbox sanitizers typecheck pysctp-ref bench check-sandbox clean distclean
 
 deps:
 	@missing=""; \
@@ -93,6 +94,11 @@ pysctp-ref: deps
 
 test: deps venv build typecheck test-sandbox pysctp-ref
 	$(SANDBOX) --timeout 4000 -- $(VPY) -m pytest -q --timeout 900 tests --ignore=tests/host
+
+# Every benchmark contender, interleaved, inside ONE sandbox boot; prints the
+# ratio table and writes benchmarks/results/*.json (benchmarks/README.md).
+bench: deps venv build pysctp-ref
+	$(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
 
 check-sandbox:
 	$(PYTHON) aiosctp/sandbox.py --check
