@@ -65,6 +65,16 @@ aiosctp_conv_u32(PyObject *obj, void *out)
 }
 
 int
+aiosctp_conv_i32(PyObject *obj, void *out)
+{
+    long long v;
+    if (!conv_range(obj, INT32_MIN, INT32_MAX, &v))
+        return 0;
+    *(int32_t *)out = (int32_t)v;
+    return 1;
+}
+
+int
 aiosctp_conv_assoc(PyObject *obj, void *out)
 {
     long long v;

@@ -49,6 +49,7 @@ int aiosctp_sockopt_add_constants(PyObject *module);
  * Out of range -> OverflowError naming the range; not an int -> TypeError. */
 int aiosctp_conv_u16(PyObject *obj, void *out);   /* uint16_t */
 int aiosctp_conv_u32(PyObject *obj, void *out);   /* uint32_t */
+int aiosctp_conv_i32(PyObject *obj, void *out);   /* int32_t */
 int aiosctp_conv_assoc(PyObject *obj, void *out); /* sctp_assoc_t (int32) */
 int aiosctp_conv_fd(PyObject *obj, void *out);    /* int >= 0, else EBADF */
 

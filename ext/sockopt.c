@@ -36,29 +36,6 @@ conv_u8(PyObject *obj, void *out)
     return 1;
 }
 
-/* "O&" converter for an int-valued option's value: int32 range. */
-static int
-conv_i32(PyObject *obj, void *out)
-{
-    int overflow = 0;
-    long long v;
-
-    if (!PyLong_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "an integer is required, not %.100s",
-                     Py_TYPE(obj)->tp_name);
-        return 0;
-    }
-    v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (v == -1 && PyErr_Occurred())
-        return 0;
-    if (overflow || v < INT32_MIN || v > INT32_MAX) {
-        PyErr_Format(PyExc_OverflowError, "%R is out of range %d..%d", obj,
-                     (int)INT32_MIN, (int)INT32_MAX);
-        return 0;
-    }
-    *(int *)out = (int)v;
-    return 1;
-}
 
 /* "O&" converter for an optional peer address: None -> all zero. */
 static int
@@ -280,7 +257,7 @@ so_setsockopt_int(PyObject *Py_UNUSED(module), PyObject *args)
     if ((o = find_int_option(opt, ACC_SET)) == NULL)
         return NULL;
     if (o->is_unsigned ? !aiosctp_conv_u32(value, &v.u)
-                       : !conv_i32(value, &v.i))
+                       : !aiosctp_conv_i32(value, &v.i))
         return NULL;
     if (aiosctp_setsockopt(fd, opt, &v, sizeof(v)) < 0)
         return NULL;
