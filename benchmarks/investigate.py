@@ -222,9 +222,10 @@ def _py_lowlevel_stream(batch: bool, count: int, size: int, rcvbuf: int) -> Dict
         poll = select.poll()
         poll.register(srv, select.POLLIN)
         while ends < streams:
+            items: List[Any]
             if batch:
                 poll.poll()
-                items = ll.recvmsgs(srv, 65536, 64)
+                items = list(ll.recvmsgs(srv, 65536, 64))
                 calls += 1
             else:
                 items = [ll.recvmsg(srv)]

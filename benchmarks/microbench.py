@@ -110,13 +110,14 @@ def measure(n: int, size: int) -> Dict[str, float]:
             got += len(rm(fd, 65536, 64))
         return got
 
-    for name, fn in (("socket.recvmsg", r_stdlib), ("socket.recvmsg+anc", r_stdlib_cmsg),
-                     ("_sctp.recvmsg", r_core), ("lowlevel.recvmsg", r_lowlevel),
-                     ("_sctp.recvmsgs x64", r_core_batch),
-                     ("lowlevel.recvmsgs x64", r_lowlevel_batch)):
+    receivers: List[Any] = [("socket.recvmsg", r_stdlib), ("socket.recvmsg+anc", r_stdlib_cmsg),
+                            ("_sctp.recvmsg", r_core), ("lowlevel.recvmsg", r_lowlevel),
+                            ("_sctp.recvmsgs x64", r_core_batch),
+                            ("lowlevel.recvmsgs x64", r_lowlevel_batch)]
+    for name, fn in receivers:
         drain(name, fn)
 
-    def send(name: str, fn: Callable[[Any], None]) -> None:
+    def send(name: str, fn: Callable[[Any], Any]) -> None:
         cli, srv = pair()
         try:
             t0 = time.perf_counter()
@@ -155,9 +156,10 @@ def measure(n: int, size: int) -> Dict[str, float]:
             while sent < 16:
                 sent += sm(cli, batch[sent:])
 
-    for name, fn in (("socket.sendmsg", s_stdlib), ("socket.sendmsg+SNDINFO", s_stdlib_cmsg),
-                     ("_sctp.sendmsg", s_core), ("lowlevel.sendmsg", s_lowlevel),
-                     ("lowlevel.sendmsgs x16", s_lowlevel_batch)):
+    senders: List[Any] = [("socket.sendmsg", s_stdlib), ("socket.sendmsg+SNDINFO", s_stdlib_cmsg),
+                          ("_sctp.sendmsg", s_core), ("lowlevel.sendmsg", s_lowlevel),
+                          ("lowlevel.sendmsgs x16", s_lowlevel_batch)]
+    for name, fn in senders:
         send(name, fn)
     return out
 

@@ -152,8 +152,8 @@ def fork_ok() -> bool:
             try:
                 if ROOT not in sys.path:
                     sys.path.insert(0, ROOT)
-                import worker  # noqa: F401
-                import asyncio  # noqa: F401
+                __import__("worker")
+                __import__("asyncio")
                 for mod in ("aiosctp", "aiosctp.lowlevel", "uvloop", "sctp"):
                     try:
                         __import__(mod)
@@ -195,7 +195,7 @@ def start_workers(cs: Sequence[Contender], strace_dir: Optional[str] = None) -> 
             continue
         if c.id in ("uvloop", "tcp-uvloop"):
             pass  # the worker reports a missing uvloop itself
-        logs = (None, None)
+        logs: Tuple[Optional[str], Optional[str]] = (None, None)
         if strace_dir:
             logs = (os.path.join(strace_dir, f"{c.id}-server.log"),
                     os.path.join(strace_dir, f"{c.id}-client.log"))
@@ -245,7 +245,7 @@ def stop_workers(c: Contender) -> None:
 
 def restart_workers(c: Contender, strace_dir: Optional[str] = None) -> None:
     stop_workers(c)
-    logs = (None, None)
+    logs: Tuple[Optional[str], Optional[str]] = (None, None)
     if strace_dir:
         logs = (os.path.join(strace_dir, f"{c.id}-server.log"),
                 os.path.join(strace_dir, f"{c.id}-client.log"))
@@ -359,7 +359,12 @@ def metric(sc: Scenario, res: Dict[str, Any]) -> Tuple[float, Dict[str, Any]]:
              "errors": s.get("errors", 0) + (s.get("msgs", 0) != want)}
         return s["msgs"] / el, d
     if sc.kind == "setup":
-        return cl["rate"], {}
+        # 1 / the median cycle: one association whose INIT or COOKIE-ECHO is
+        # lost waits rto_initial (3 s) and would decide the mean alone; the
+        # mean is kept as "mean_rate", the longest cycle as "cycle_max"
+        med = cl.get("cycle_median") or 0
+        return (1.0 / med if med > 0 else cl["rate"]), {
+            "mean_rate": cl["rate"], "cycle_max": cl.get("cycle_max")}
     raise ValueError(sc.kind)
 
 
@@ -388,6 +393,8 @@ def summarize(cs: Sequence[Contender], scs: Sequence[Scenario],
                     and (r.get("error") or r.get("details", {}).get("errors"))]
             stalls = sum(r.get("t3_timeouts", 0) for r in runs
                          if r["scenario"] == sc.id and r["contender"] == c.id)
+            t1 = sum(r.get("t1_timeouts", 0) for r in runs
+                     if r["scenario"] == sc.id and r["contender"] == c.id)
             if not vals:
                 why = c.status if c.status != "ok" else (
                     "n/a" if not c.applies(sc.kind) else
@@ -397,7 +404,8 @@ def summarize(cs: Sequence[Contender], scs: Sequence[Scenario],
             med = statistics.median(vals)
             d: Dict[str, Any] = {"median": med, "min": min(vals), "max": max(vals),
                                  "n": len(vals), "spread_pct": 50 * (max(vals) - min(vals)) / med,
-                                 "status": "ok", "errors": len(errs), "t3_timeouts": stalls}
+                                 "status": "ok", "errors": len(errs), "t3_timeouts": stalls,
+                                 "t1_timeouts": t1}
             det = [r.get("details", {}) for r in runs
                    if r["scenario"] == sc.id and r["contender"] == c.id and r.get("value")]
             if sc.kind == "stream":
@@ -408,12 +416,22 @@ def summarize(cs: Sequence[Contender], scs: Sequence[Scenario],
                 d["rss_bytes_per_assoc"] = statistics.median(
                     [x.get("rss_bytes_per_assoc", 0) for x in det])
             row[c.id] = d
-        ref = row.get("c", {}).get("median")
-        if sc.kind == "many" and not ref:
-            ref = None
+        # Ratios are taken within each repetition (the C run of the same
+        # repetition, seconds apart), then their median: the guest's speed
+        # drifts between repetitions (10x seen under a loaded host), far more
+        # than between neighbouring runs.
+        cref = {r["rep"]: r["value"] for r in runs
+                if r["scenario"] == sc.id and r["contender"] == "c" and r.get("value")}
         for cid, d in row.items():
-            if d.get("status") == "ok" and ref:
-                d["ratio"] = d["median"] / ref
+            if d.get("status") != "ok" or not cref:
+                continue
+            ratios = [r["value"] / cref[r["rep"]] for r in runs
+                      if r["scenario"] == sc.id and r["contender"] == cid and r.get("value")
+                      and r["rep"] in cref]
+            if ratios:
+                d["ratio"] = statistics.median(ratios)
+                d["ratios"] = ratios
+                d["ratio_spread_pct"] = 50 * (max(ratios) - min(ratios)) / d["ratio"]
         summary[sc.id] = row
     return summary
 
@@ -423,13 +441,14 @@ def print_tables(cs: Sequence[Contender], scs: Sequence[Scenario],
     w = out.write
     for sc in scs:
         row = summary[sc.id]
-        w(f"\n## {sc.id}: {sc.title} ({sc.unit}; ratio to the C loop)\n")
-        w(f"{'contender':16s} {'median':>9s} {'spread':>7s} {'ratio':>7s}  notes\n")
+        w(f"\n## {sc.id}: {sc.title} ({sc.unit}; ratio to the C loop of the same "
+          f"repetition, median over repetitions)\n")
+        w(f"{'contender':16s} {'median':>9s} {'spread':>7s} {'ratio':>7s} {'spread':>7s}  notes\n")
         for c in cs:
             d = row.get(c.id, {})
             if d.get("status") != "ok":
                 if c.applies(sc.kind) or c.status != "ok":
-                    w(f"{c.id:16s} {'n/a':>9s} {'':>7s} {'':>7s}  {d.get('status', '')}\n")
+                    w(f"{c.id:16s} {'n/a':>9s} {'':>7s} {'':>7s} {'':>7s}  {d.get('status', '')}\n")
                 continue
             notes = []
             if sc.kind == "stream":
@@ -442,11 +461,15 @@ def print_tables(cs: Sequence[Contender], scs: Sequence[Scenario],
                 notes.append(f"{d['errors']} run(s) with errors")
             if d.get("t3_timeouts"):
                 notes.append(f"{d['t3_timeouts']} T3 timeout(s) (stalls)")
+            if d.get("t1_timeouts"):
+                notes.append(f"{d['t1_timeouts']} INIT/COOKIE timeout(s)")
             ratio = f"{d['ratio']:.2f}x" if "ratio" in d else ""
+            rsp = f"±{d['ratio_spread_pct']:.0f}%" if "ratio_spread_pct" in d else ""
             w(f"{c.id:16s} {fmt_rate(d['median']):>9s} {'±%.0f%%' % d['spread_pct']:>7s} "
-              f"{ratio:>7s}  {'; '.join(notes)}\n")
+              f"{ratio:>7s} {rsp:>7s}  {'; '.join(notes)}\n")
     # the matrix of ratios
-    w("\n## ratios to the C loop (median of each; n/a where the contender does not apply)\n")
+    w("\n## ratios to the C loop (median of the per-repetition ratios; n/a where the "
+      "contender does not apply)\n")
     heads = [sc.id for sc in scs]
     w(f"{'contender':16s} " + " ".join(f"{h:>10s}" for h in heads) + "\n")
     for c in cs:
@@ -466,7 +489,8 @@ def print_tables(cs: Sequence[Contender], scs: Sequence[Scenario],
 # timeouts, what was discarded, and where packets went
 SNMP_KEEP = ("SctpT3RtxExpireds", "SctpFastRetransmits", "SctpInPktDiscards",
              "SctpInDataChunkDiscards", "SctpInPktBacklog", "SctpOutSCTPPacks",
-             "SctpDelaySackExpireds")
+             "SctpDelaySackExpireds", "SctpT1InitExpireds", "SctpT1CookieExpireds",
+             "SctpT2ShutdownExpireds", "SctpAborteds", "SctpOutOfBlues")
 
 
 def warm_up(cs: Sequence[Contender]) -> None:
@@ -507,7 +531,7 @@ def timing(args: argparse.Namespace, cs: List[Contender], scs: List[Scenario],
                 if c.status != "ok" or not c.applies(sc.kind):
                     continue
                 params = dict(sc.params)
-                if sc.kind in ("stream", "many") and args.rcvbuf:
+                if sc.kind in ("stream", "many", "setup") and args.rcvbuf:
                     params["rcvbuf"] = args.rcvbuf
                 if args.no_sender_dry:
                     params["no_sender_dry"] = True
@@ -534,11 +558,14 @@ def timing(args: argparse.Namespace, cs: List[Contender], scs: List[Scenario],
                 rec["wall_s"] = round(time.monotonic() - t0, 2)
                 d = bl.snmp_delta(before, bl.sctp_snmp())
                 rec["t3_timeouts"] = d.get("SctpT3RtxExpireds", 0)
+                rec["t1_timeouts"] = d.get("SctpT1InitExpireds", 0) + d.get("SctpT1CookieExpireds", 0)
                 rec["snmp"] = {k: v for k, v in d.items() if k in SNMP_KEEP}
                 runs.append(rec)
                 status = (fmt_rate(rec["value"]) + " " + sc.unit) if "value" in rec else \
                     "FAILED: " + rec["error"].splitlines()[0]
                 extra = f" [{rec['t3_timeouts']} T3 timeouts]" if rec["t3_timeouts"] else ""
+                if rec["t1_timeouts"]:
+                    extra += f" [{rec['t1_timeouts']} T1 timeouts]"
                 print(f"  rep {rep + 1}/{args.reps} {sc.id:10s} {c.id:15s} {status}{extra}"
                       f"  ({rec['wall_s']:.1f} s)", flush=True)
                 if partial is not None:

@@ -93,6 +93,13 @@ def end_marker(total: int) -> bytes:
     return END.to_bytes(4, "big") + total.to_bytes(4, "big")
 
 
+def setup_result(n: int, elapsed: float, cycles: List[float]) -> Dict[str, Any]:
+    cycles.sort()
+    return {"role": "client", "msgs": n, "elapsed": elapsed, "rate": n / elapsed,
+            "cycle_median": cycles[len(cycles) // 2] if cycles else 0.0,
+            "cycle_max": cycles[-1] if cycles else 0.0}
+
+
 def mem_now() -> Tuple[int, int]:
     """(tracemalloc current bytes, RSS bytes)."""
     import tracemalloc
@@ -357,22 +364,26 @@ class Blocking:
     def setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
         addr = (HOST, p["port"])
         new = self.new
+        cycles = []
         mark("begin")
-        t0 = now()
+        t0 = prev = now()
         deadline = t0 + p["duration"]
         n = 0
         for n in range(1, p["count"] + 1):
             s = new()
             s.connect(addr)
             s.close()
-            if now() > deadline:
+            t = now()
+            cycles.append(t - prev)
+            prev = t
+            if t > deadline:
                 break
         t1 = now()
         mark("end")
         s = self.connect(p)
         self.make_send(s)(end_marker(n), 0)
         s.close()
-        return {"role": "client", "msgs": n, "elapsed": t1 - t0, "rate": n / (t1 - t0)}
+        return setup_result(n, t1 - t0, cycles)
 
 
 class Stdlib(Blocking):
@@ -564,6 +575,7 @@ class Lowlevel(Blocking):
         recvmsg, Message = self.ll.recvmsg, self.ll.Message
 
         def recv() -> Tuple[Optional[bytes], int]:
+            m: Any
             while True:
                 m = recvmsg(s)
                 if m is None:
@@ -639,6 +651,7 @@ class LowlevelBatch(Lowlevel):
             calls += 1
             if not batch:
                 break  # end of file
+            m: Any
             for m in batch:
                 if m.__class__ is not Message:
                     continue
@@ -745,6 +758,28 @@ class Async:
             finally:
                 self.asyncio.set_event_loop(None)
                 loop.close()
+
+    # the scenarios, as coroutines, in the subclasses
+    async def a_pingpong_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    async def a_pingpong_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    async def a_stream_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    async def a_stream_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    async def a_many_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    async def a_setup_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    async def a_setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        raise NotImplementedError
 
     def pingpong_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
         return self.run(self.a_pingpong_server, p)
@@ -1093,15 +1128,19 @@ class CallbackStyle(Async):
 
     async def a_setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
         c = self.ctx(p)
+        cycles = []
         mark("begin")
-        t0 = now()
+        t0 = prev = now()
         deadline = t0 + p["duration"]
         n = 0
         for n in range(1, p["count"] + 1):
             t, pr = await self.connection(lambda: self.P["Plain"](c), p)
             t.close()
             await pr.closed
-            if now() > deadline:
+            tn = now()
+            cycles.append(tn - prev)
+            prev = tn
+            if tn > deadline:
                 break
         t1 = now()
         mark("end")
@@ -1109,7 +1148,7 @@ class CallbackStyle(Async):
         pr._send(end_marker(n), 0)
         t.close()
         await self.asyncio.wait_for(pr.closed, 10)
-        return {"role": "client", "msgs": n, "elapsed": t1 - t0, "rate": n / (t1 - t0)}
+        return setup_result(n, t1 - t0, cycles)
 
 
 class Transport(CallbackStyle):
@@ -1383,21 +1422,25 @@ class HighLevel(Async):
         return {"role": "server", "msgs": st["n"] - 1}
 
     async def a_setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
+        cycles = []
         mark("begin")
-        t0 = now()
+        t0 = prev = now()
         deadline = t0 + p["duration"]
         n = 0
         for n in range(1, p["count"] + 1):
             assoc = await self.connect(p)
             await assoc.close()
-            if now() > deadline:
+            tn = now()
+            cycles.append(tn - prev)
+            prev = tn
+            if tn > deadline:
                 break
         t1 = now()
         mark("end")
         assoc = await self.connect(p)
         await assoc.send(end_marker(n), stream=0, ppid=1)
         await assoc.close()
-        return {"role": "client", "msgs": n, "elapsed": t1 - t0, "rate": n / (t1 - t0)}
+        return setup_result(n, t1 - t0, cycles)
 
 
 CONTENDERS: Dict[str, Callable[[], Any]] = {

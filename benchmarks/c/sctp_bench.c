@@ -873,23 +873,35 @@ setup_server(void)
     }
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
 static void
 setup_client(void)
 {
     long i;
-    double t0, t1, deadline;
+    double t0, t1, deadline, prev, median;
+    double *cycle = calloc((size_t)o.count + 1, sizeof(double));
     mark("begin");
-    t0 = now();
+    t0 = prev = now();
     deadline = t0 + o.duration;
-    for (i = 0; i < o.count; i++) {
+    for (i = 0; i < o.count;) {
         int fd = connect_socket();
+        double t;
         close(fd);
-        if (now() > deadline) {
-            i++;
+        t = now();
+        cycle[i++] = t - prev;
+        prev = t;
+        if (t > deadline)
             break;
-        }
     }
     t1 = now();
+    qsort(cycle, (size_t)i, sizeof(double), cmp_double);
+    median = i ? cycle[i / 2] : 0;
     mark("end");
     {
         /* tell the server to stop: one more association, one message */
@@ -902,7 +914,9 @@ setup_client(void)
         free(b);
     }
     result("{\"role\": \"client\", \"msgs\": %ld, \"elapsed\": %.6f, "
-           "\"rate\": %.1f}", i, t1 - t0, i / (t1 - t0));
+           "\"rate\": %.1f, \"cycle_median\": %.9f, \"cycle_max\": %.6f}",
+           i, t1 - t0, i / (t1 - t0), median, i ? cycle[i - 1] : 0.0);
+    free(cycle);
 }
 
 /* ---- main -------------------------------------------------------------- */
