@@ -34,6 +34,8 @@ from .transport import (
     _MAX_BATCH,
     _MAX_ROUNDS,
     _MIN_BATCH,
+    SENDS_PER_TURN,
+    _SendCredit,
     DEFAULT_MAX_MESSAGE_SIZE,
     RECV_BUFSIZE,
     SCTPTransport,
@@ -64,6 +66,7 @@ class _Demux(_Mux):
         self._sock = sock
         self._fd = sock.fileno()
         self.transports: Dict[int, SCTPTransport] = {}
+        self.credit = _SendCredit()
         self._writers: Dict[SCTPTransport, None] = {}
         self._writer_added = False
         self._reader_added = False
@@ -106,6 +109,7 @@ class _Demux(_Mux):
         fd = self._fd
         batch = self._batch
         rounds = 0
+        self.credit.left = SENDS_PER_TURN
         while self._reader_added:
             try:
                 items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
@@ -163,7 +167,7 @@ class _Demux(_Mux):
         if t is None:
             return  # an association closed here: what it still sends is dropped
         if t._rx or t._reading_paused or not t._started:
-            t._rx.append(item)
+            t._rx_queue().append(item)
         else:
             try:
                 t._handle_data(data, flags, info)
@@ -172,7 +176,7 @@ class _Demux(_Mux):
 
     def _deliver(self, t: SCTPTransport, event: events.Event) -> None:
         if t._rx or t._reading_paused or not t._started:
-            t._rx.append(event)
+            t._rx_queue().append(event)
             return
         try:
             t._handle_event(event)

@@ -57,6 +57,14 @@ _MAX_BATCH = 32
 _MAX_ROUNDS = 16
 #: Messages per sendmmsg() when the write buffer is flushed.
 _SEND_BATCH = 64
+#: Messages send() may write at once between two turns of the loop. Past
+#: it, send() queues and the loop turns first: the kernel queues
+#: notifications (SENDER_DRY: up to one per message) in the socket's receive
+#: buffer, and a sender that never lets the loop read them fills it until the
+#: kernel drops the peer's SACKs, each drop a 1 s retransmission stall
+#: (benchmarks/README.md, finding 3). The queue then leaves in sendmmsg()
+#: batches, which is also what makes a loop of send() cheap.
+SENDS_PER_TURN = 32
 
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _MSG_EOR = _sctp.MSG_EOR
@@ -83,6 +91,9 @@ Outgoing = Tuple[bytes, int, int, int, int, int, int, None]
 StreamHandler = Callable[[bytes, MessageInfo], Any]
 
 _PIPE_ERRNOS = (errno.EPIPE, errno.ESHUTDOWN)
+# Stands for an empty queue that was never needed (an idle association holds
+# no deque: ~700 bytes each); replaced by a deque on first use.
+_NOTHING: Any = ()
 
 
 def _check_uint(value: object, name: str, bits: int) -> int:
@@ -106,9 +117,22 @@ def _check_data(data: object) -> int:
     return n
 
 
+class _SendCredit:
+    """Immediate writes left on one socket before the loop must turn (shared
+    by the transports of a one-to-many socket). Refilled when the socket is
+    read or the write buffer is flushed from the loop."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = SENDS_PER_TURN
+
+
 class _Mux:
     """What a transport needs from the owner of a one-to-many socket (the
     server's demultiplexer). Defined here to keep the import graph acyclic."""
+
+    credit: _SendCredit
 
     def want_write(self, transport: "SCTPTransport") -> None:
         raise NotImplementedError
@@ -154,6 +178,46 @@ class SCTPTransport(asyncio.Transport):
     sent in order when it can. Received messages reach the protocol's
     ``message_received(data, info)`` whole, or a stream's handler."""
 
+    # Slots, and the queues made only when first needed: a one-to-many
+    # server keeps one of these per association (benchmarks: 'many').
+    __slots__ = (
+        "_assoc_id",
+        "_batch",
+        "_buffer",
+        "_buffer_size",
+        "_credit",
+        "_end_exc",
+        "_end_exc_strong",
+        "_ending",
+        "_fd",
+        "_high_water",
+        "_info",
+        "_instreams",
+        "_loop",
+        "_low_water",
+        "_max_message_size",
+        "_mux",
+        "_notif_parts",
+        "_on_message",
+        "_on_notification",
+        "_on_shutdown",
+        "_ostreams",
+        "_owner",
+        "_partial",
+        "_peer_shutdown",
+        "_protocol",
+        "_protocol_paused",
+        "_reading",
+        "_reading_paused",
+        "_rx",
+        "_sndbuf",
+        "_sock",
+        "_started",
+        "_state",
+        "_stream_handlers",
+        "_writing",
+    )
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -175,6 +239,7 @@ class SCTPTransport(asyncio.Transport):
         self._fd = sock.fileno()
         self._assoc_id = assoc_id
         self._mux = mux
+        self._credit = mux.credit if mux is not None else _SendCredit()
         self._owner = owner
         self._ostreams = ostreams
         self._instreams = instreams
@@ -190,13 +255,13 @@ class SCTPTransport(asyncio.Transport):
         self._batch = 4
         # read, not yet handled: raw recvmsg tuples, or events decoded by the
         # demultiplexer of a one-to-many socket
-        self._rx: Deque[Union[Received, events.Event]] = collections.deque()
+        self._rx: Deque[Union[Received, events.Event]] = _NOTHING
         self._notif_parts: List[bytes] = []
         # stream -> [first info, size, parts]
         self._partial: Dict[int, List[Any]] = {}
         self.max_message_size = max_message_size
         self._stream_handlers: Dict[int, StreamHandler] = {}
-        self._buffer: Deque[Outgoing] = collections.deque()
+        self._buffer: Deque[Outgoing] = _NOTHING
         self._buffer_size = 0
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
@@ -390,6 +455,7 @@ class SCTPTransport(asyncio.Transport):
         batch = self._batch
         rounds = 0
         failed = False
+        self._credit.left = SENDS_PER_TURN
         while True:
             try:
                 items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
@@ -407,7 +473,7 @@ class SCTPTransport(asyncio.Transport):
                     break
                 continue
             n = len(items)
-            self._rx.extend(items)
+            self._rx_queue().extend(items)
             self._handle_backlog()
             if self._state == _CLOSED or self._reading_paused or not self._reading:
                 break
@@ -458,6 +524,13 @@ class SCTPTransport(asyncio.Transport):
                     self._eof_received()
         except Exception as exc:
             self._fatal_error(exc, "a protocol callback failed")
+
+    def _rx_queue(self) -> Deque[Union[Received, events.Event]]:
+        """The queue of what was read and not yet handled, made on first use."""
+        rx = self._rx
+        if rx is _NOTHING:
+            rx = self._rx = collections.deque()
+        return rx
 
     def _rx_drop_data(self) -> None:
         """After close(): keep only the notifications still to handle."""
@@ -652,10 +725,12 @@ class SCTPTransport(asyncio.Transport):
         else:
             self._mux.detach(self)
         self._writing = False
-        self._buffer.clear()
+        if self._buffer:
+            self._buffer.clear()
         self._buffer_size = 0
         self._partial.clear()
-        self._rx.clear()
+        if self._rx:
+            self._rx.clear()
         self._notif_parts.clear()
         self._loop.call_soon(self._call_connection_lost, exc)
 
@@ -745,26 +820,33 @@ class SCTPTransport(asyncio.Transport):
         n = self._check_send(data, stream, ppid, context, ttl)
         flags = _UNORDERED if unordered else 0
         if not self._buffer:
-            try:
-                _sctp.sendmsg(
-                    self._fd, data, stream, ppid, flags, context, ttl, self._assoc_id, None, 0.0
-                )
-                return
-            except (BlockingIOError, InterruptedError):
-                pass
-            except OSError as exc:
-                if exc.errno in _PIPE_ERRNOS:
-                    # The peer's SHUTDOWN is on its way to us: not accepted.
-                    raise BrokenPipeError(
-                        exc.errno, "the association is shutting down: message not sent"
-                    ) from None
-                if exc.errno == errno.EMSGSIZE:
-                    raise
-                self._fatal_error(exc, None)
-                return
+            credit = self._credit
+            if credit.left:
+                credit.left -= 1
+                try:
+                    _sctp.sendmsg(
+                        self._fd, data, stream, ppid, flags, context, ttl, self._assoc_id, None, 0.0
+                    )
+                    return
+                except (BlockingIOError, InterruptedError):
+                    pass
+                except OSError as exc:
+                    if exc.errno in _PIPE_ERRNOS:
+                        # The peer's SHUTDOWN is on its way to us: not accepted.
+                        raise BrokenPipeError(
+                            exc.errno, "the association is shutting down: message not sent"
+                        ) from None
+                    if exc.errno == errno.EMSGSIZE:
+                        raise
+                    self._fatal_error(exc, None)
+                    return
+            # socket full, or the loop must turn first (SENDS_PER_TURN)
             self._want_write()
         item = data if type(data) is bytes else bytes(data)
-        self._buffer.append((item, stream, ppid, flags, context, ttl, self._assoc_id, None))
+        buf = self._buffer
+        if buf is _NOTHING:
+            buf = self._buffer = collections.deque()
+        buf.append((item, stream, ppid, flags, context, ttl, self._assoc_id, None))
         self._buffer_size += n
         self._maybe_pause_protocol()
 
@@ -852,17 +934,19 @@ class SCTPTransport(asyncio.Transport):
         self._flush()
 
     def _flush(self) -> bool:
-        """Send buffered messages until the socket is full (returns True) or
-        the buffer is empty (False)."""
+        """Send one batch (up to _SEND_BATCH) of buffered messages, then give
+        the loop back: between two batches the socket must be read (see
+        SENDS_PER_TURN; a sendmmsg() of many small messages can draw a
+        SENDER_DRY per message). Returns True when the socket is full; the
+        writer stays registered while messages remain."""
         buf = self._buffer
-        fd = self._fd
-        while buf:
+        if buf:
             try:
                 if len(buf) == 1:
-                    _sctp.sendmsg(fd, *buf[0], 0.0)
+                    _sctp.sendmsg(self._fd, *buf[0], 0.0)
                     sent = 1
                 else:
-                    sent = _sctp.sendmsgs(fd, list(itertools.islice(buf, _SEND_BATCH)), 0.0)
+                    sent = _sctp.sendmsgs(self._fd, list(itertools.islice(buf, _SEND_BATCH)), 0.0)
             except (BlockingIOError, InterruptedError):
                 return True
             except OSError as exc:
@@ -877,7 +961,11 @@ class SCTPTransport(asyncio.Transport):
             for _ in range(sent):
                 size -= len(buf.popleft()[0])
             self._buffer_size = size
+            if buf:
+                self._maybe_resume_protocol()
+                return False
         self._remove_writer()
+        self._credit.left = SENDS_PER_TURN  # the loop has turned
         self._maybe_resume_protocol()
         if self._state == _CLOSING:
             self._start_shutdown()
