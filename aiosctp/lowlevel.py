@@ -178,14 +178,25 @@ def recvmsg(sock: socket.socket, bufsize: int = 65536) -> Union[Message, Event, 
 
 
 def recvmsgs(
-    sock: socket.socket, bufsize: int = 65536, max_messages: int = 64
+    sock: socket.socket, bufsize: int = 65536, max_messages: int = 64, *, wait: bool = False
 ) -> List[Union[Message, Event]]:
     """Receive up to ``max_messages`` queued messages and notifications with
-    one ``recvmmsg`` call, without waiting: an empty queue raises
-    BlockingIOError whatever the socket's mode. Each keeps its boundaries
-    and its own receive information. End of file gives an empty list."""
+    one ``recvmmsg`` call. Each keeps its boundaries and its own receive
+    information. End of file gives an empty list.
+
+    Without ``wait`` it does not wait: an empty queue raises BlockingIOError
+    whatever the socket's mode. With ``wait=True`` the socket's mode decides
+    for the first message, as for :func:`recvmsg` (a blocking socket waits
+    for one, then takes what else is queued: MSG_WAITFORONE, no poll()
+    needed)."""
     out: List[Union[Message, Event]] = []
-    for data, flags, addr, info, _ in _sctp.recvmsgs(sock.fileno(), bufsize, max_messages):
+    fd = sock.fileno()
+    items = (
+        _sctp.recvmsgs(fd, bufsize, max_messages, _timeout(sock))
+        if wait
+        else _sctp.recvmsgs(fd, bufsize, max_messages)
+    )
+    for data, flags, addr, info, _ in items:
         if flags & _MSG_NOTIFICATION:
             out.append(_finish_notification(sock, data, flags, bufsize))
         elif data or flags:
