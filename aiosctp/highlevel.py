@@ -51,6 +51,8 @@ class AssociationClosed(ConnectionError):
 
 
 class _AssociationProtocol(SCTPProtocol):
+    __slots__ = ("association", "_on_made")
+
     def __init__(
         self, loop: asyncio.AbstractEventLoop, max_queue: int,
         on_made: Optional[Callable[["Association"], None]] = None,
@@ -91,6 +93,13 @@ class Association:
     past it the association stops reading, so SCTP's flow control holds
     the peer back."""
 
+    # A server keeps one per association: slots, and no deque until needed.
+    __slots__ = (
+        "_loop", "_protocol", "_transport", "_queue", "_max_queue", "_reading_paused",
+        "_recv_waiter", "_drain_waiters", "_paused", "_closed", "_close_exc",
+        "_peer_shutdown", "_lost_fut", "_notifications",
+    )
+
     def __init__(
         self, loop: asyncio.AbstractEventLoop, protocol: _AssociationProtocol, max_queue: int
     ) -> None:
@@ -107,8 +116,14 @@ class Association:
         self._close_exc: Optional[Exception] = None
         self._peer_shutdown = False
         self._lost_fut: "asyncio.Future[None]" = loop.create_future()
-        #: Notifications received, newest last (at most 100 are kept).
-        self.notifications: Deque[events.Event] = collections.deque(maxlen=100)
+        self._notifications: Optional[Deque[events.Event]] = None
+
+    @property
+    def notifications(self) -> Deque[events.Event]:
+        """Notifications received, newest last (at most 100 are kept)."""
+        if self._notifications is None:
+            self._notifications = collections.deque(maxlen=100)
+        return self._notifications
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"

@@ -25,6 +25,10 @@ class SCTPProtocol(asyncio.BaseProtocol):
     transport's write buffer crosses its high and low water marks.
     """
 
+    # Empty, as in asyncio's protocols: subclasses get a __dict__ unless
+    # they declare slots of their own.
+    __slots__ = ()
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """The association is up; ``transport`` is an
         :class:`aiosctp.SCTPTransport`."""
