@@ -142,6 +142,28 @@ async def _resolve_all(
 # ---- socket setup -----------------------------------------------------------------
 
 
+# The receive buffer of a one-to-one socket, widened once the association is
+# up (benchmarks/README.md, finding 2). Linux SCTP sets the window it
+# advertises when the association is made, to SO_RCVBUF in payload bytes
+# (106,496 by default), but charges every queued message its size plus ~232
+# bytes against a buffer of twice that: messages under ~232 bytes fill the
+# buffer before the window closes, and what arrives past it is dropped, each
+# drop a 1 s retransmission stall. Widening the buffer afterwards leaves the
+# window as it is and makes room for a full window of messages of ~100 bytes
+# or more. (A smaller window would cover smaller messages too, but it holds
+# large messages back: 64 KiB messages then wait for delayed SACKs.)
+_RCVBUF = 212_992  # the kernel doubles it, capped by net.core.rmem_max
+
+
+def _widen_buffer(sock: socket.socket) -> None:
+    """After the association is up: room beyond the window."""
+    try:
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < 2 * _RCVBUF:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+    except OSError:
+        pass  # the association is already gone: nothing to widen
+
+
 def _prepare(sock: socket.socket, ostreams: int, instreams: int, nodelay: bool) -> None:
     """Nonblocking, every notification subscribed, INIT stream counts, NODELAY
     (without it a request/response exchange waits for delayed SACKs)."""
@@ -239,6 +261,7 @@ async def create_sctp_connection(
         if err:
             target = addrs[0] if len(addrs) == 1 else addrs
             raise OSError(err, f"SCTP association to {target!r} failed: {os.strerror(err)}")
+        _widen_buffer(sock)
         ostreams = instreams = 0
         try:
             status = lowlevel.get_status(sock)

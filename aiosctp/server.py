@@ -28,6 +28,7 @@ from .connection import (
     _check_streams,
     _prepare,
     _resolve_all,
+    _widen_buffer,
 )
 from .transport import (
     _CLOSED,
@@ -399,6 +400,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             conn.setblocking(False)
             if self._nodelay:
                 lowlevel.set_nodelay(conn, True)  # inherited, but cheap to be sure
+            _widen_buffer(conn)
             assoc_id = ostreams = instreams = 0
             try:
                 status = lowlevel.get_status(conn)

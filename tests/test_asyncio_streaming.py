@@ -220,3 +220,34 @@ class TestSendBatching:
             await server.wait_closed()
 
         run(main())
+
+
+class TestReceiveBuffer:
+    @pytest.mark.parametrize("side_", ["client", "server"])
+    def test_buffer_widened_window_kept(self, run: Callable[..., Any], side_: str) -> None:
+        """Once the association is up, a one-to-one socket's receive buffer
+        is widened (room for a full window of small messages, each charged
+        ~232 bytes more than its size) while the window it advertised stays
+        what the kernel chose at set-up (106,496 with default settings)."""
+
+        async def main() -> None:
+            side = ServerSide(Recorder)
+            server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            transport, proto = await aiosctp.create_sctp_connection(Recorder, "127.0.0.1", port)
+            (sp,) = await side.wait(1)
+            me, peer = (transport, sp.transport) if side_ == "client" else (sp.transport, transport)
+            with open("/proc/sys/net/core/rmem_max") as f:
+                rmem_max = int(f.read())
+            with open("/proc/sys/net/core/rmem_default") as f:
+                rmem_default = int(f.read())
+            sock = me.get_extra_info("socket")
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) == 2 * min(rmem_max, 212_992)
+            # the peer sees the window advertised at set-up: half the default buffer
+            assert lowlevel.get_status(peer.get_extra_info("socket")).rwnd == rmem_default // 2
+            transport.close()
+            await proto.lost
+            server.close()
+            await server.wait_closed()
+
+        run(main())
