@@ -98,7 +98,8 @@ test: deps venv build typecheck test-sandbox pysctp-ref
 # Every benchmark contender, interleaved, inside ONE sandbox boot; prints the
 # ratio table and writes benchmarks/results/*.json (benchmarks/README.md).
 bench: deps venv build pysctp-ref
-	$(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
+	AIOSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" \
+	  $(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
 
 check-sandbox:
 	$(PYTHON) aiosctp/sandbox.py --check

@@ -770,8 +770,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="then once per contender with this many, if memory allows (0: skip)")
     ap.add_argument("--no-sender-dry", action="store_true",
                     help="switch SCTP_SENDER_DRY_EVENT off on the aiosctp transport's "
-                         "associations (asyncio, uvloop, highlevel): what "
-                         "benchmarks/proposed-transport-sender-dry.patch does by default")
+                         "associations (asyncio, uvloop, highlevel), to compare "
+                         "with the default (every notification on; README finding 3)")
     ap.add_argument("--rcvbuf", type=int, default=4 * 1024 * 1024,
                     help="receiver SO_RCVBUF (SO_RCVBUFFORCE where allowed) for the stream and "
                          "one-to-many scenarios, set on the listening socket before any "
