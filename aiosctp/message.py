@@ -42,6 +42,29 @@ class MessageInfo:
         return cls(stream, ppid, bool(flags & _UNORDERED), context, tsn, ssn, assoc_id)
 
 
+def make_info(
+    stream: int, ppid: int, unordered: bool, context: int, tsn: int, ssn: int, assoc_id: int
+) -> MessageInfo:
+    """``MessageInfo(...)`` for the receive hot path: the instance gets its
+    ``__dict__`` in one step instead of the frozen dataclass ``__init__``'s
+    seven ``object.__setattr__`` calls (same fields, equality and hash)."""
+    self = _new(MessageInfo)
+    _setattr(
+        self,
+        "__dict__",
+        {
+            "stream": stream,
+            "ppid": ppid,
+            "unordered": unordered,
+            "context": context,
+            "tsn": tsn,
+            "ssn": ssn,
+            "assoc_id": assoc_id,
+        },
+    )
+    return self
+
+
 @dataclass(frozen=True)
 class Message:
     """One received SCTP message, or a part of one.

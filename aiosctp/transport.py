@@ -40,7 +40,7 @@ from typing import (
 )
 
 from . import _sctp, events, lowlevel
-from .message import NO_INFO, MessageInfo
+from .message import NO_INFO, MessageInfo, make_info
 from .options import Status
 
 __all__ = ["SCTPTransport", "DEFAULT_MAX_MESSAGE_SIZE", "StreamHandler"]
@@ -571,7 +571,7 @@ class SCTPTransport(asyncio.Transport):
         if len(data) > self.max_message_size:
             self._message_too_large(len(data), stream)
             return
-        minfo = MessageInfo(
+        minfo = make_info(
             stream, info[3], bool(info[2] & _UNORDERED), info[6], info[4], info[1], info[7]
         )
         handlers = self._stream_handlers
