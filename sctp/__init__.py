@@ -676,6 +676,16 @@ def features() -> int:
 #################### THE SOCKETS
 
 
+# sctp_send()'s default destination (none: the association of a one-to-one
+# socket); compared by identity on the hot path.
+_NO_DEST = ("", 0)
+_ZERO_SNDRCV = {
+    "stream": 0, "ssn": 0, "flags": 0, "ppid": 0, "context": 0, "timetolive": 0,
+    "tsn": 0, "cumtsn": 0, "assoc_id": 0,
+}
+_new = object.__new__
+
+
 def _to_network(ppid: int) -> int:
     return _sctp._swap32(ppid)
 
@@ -788,7 +798,7 @@ class sctpsocket(object):
     def sctp_send(
         self,
         msg: _t.Union[bytes, bytearray, memoryview, str],
-        to: _t.Any = ("", 0),
+        to: _t.Any = _NO_DEST,
         ppid: _t.Optional[int] = None,
         flags: int = 0,
         stream: _t.Optional[int] = None,
@@ -813,6 +823,30 @@ class sctpsocket(object):
         ``send_failed.info`` if the message fails. With ``datalogging`` (or
         the ``datalogging`` attribute) the message is also written to the
         file ``<record_file_prefix>-<time>-c2s.<n>``."""
+        if (
+            to is _NO_DEST
+            and type(ppid) is int
+            and 0 <= ppid <= 0xFFFFFFFF
+            and self._ppid_order == PPID_HOST_ORDER
+            and not (datalogging or self.datalogging)
+        ):
+            # The hot path, what sctp_send_msg() does without its detours:
+            # the core takes the PPID in host order.
+            sk = self._sk
+            t = sk.gettimeout()
+            sent: int = _core.sendmsg(
+                sk.fileno(),
+                msg.encode("utf-8") if isinstance(msg, str) else msg,
+                self._streamid if stream is None else stream,
+                ppid,
+                flags,
+                context,
+                self._ttl if timetolive is None else timetolive,
+                0,
+                None,
+                -1.0 if t is None else t,
+            )
+            return sent
         if ppid is None:
             raw_ppid = _to_network(self.adaptation)
         else:
@@ -853,18 +887,43 @@ class sctpsocket(object):
 
         Which notifications arrive is chosen with ``events``; an unknown
         one raises IOError if ``unexpected_event_raises_exception`` is set."""
+        if self._ppid_order == PPID_HOST_ORDER:
+            # The hot path, what sctp_recv_msg() does without its detours:
+            # the core already gives the PPID in host order.
+            sk = self._sk
+            t = sk.gettimeout()
+            timeout = -1.0 if t is None else t
+            fileno = sk.fileno()
+            data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
+            if not flags & FLAG_NOTIFICATION:
+                s = _new(sndrcvinfo)
+                if rinfo is None:
+                    s.__dict__ = dict(_ZERO_SNDRCV)
+                else:
+                    stream, ssn, rflags, ppid, tsn, cumtsn, context, assoc_id = rinfo
+                    s.__dict__ = {
+                        "stream": stream, "ssn": ssn, "flags": rflags, "ppid": ppid,
+                        "context": context, "timetolive": 0, "tsn": tsn, "cumtsn": cumtsn,
+                        "assoc_id": assoc_id,
+                    }
+                return (_sctp._addr_out(addr), flags, data, s)
+            flags, raw = _sctp._notification_rest(fileno, maxlen, timeout, data, flags)
+            return (_sctp._addr_out(addr), flags, None, self._notification(raw))
         fromaddr, flags, msg, raw = _sctp.sctp_recv_msg(self._sk, maxlen)
         if flags & FLAG_NOTIFICATION:
-            info = raw.get("_info")
-            if info is not None:
-                info["ppid"] = self._ppid_in(info["ppid"])
-            notif: _t.Any = notification_factory(raw)
-            if notif.__class__ is notification and self.unexpected_event_raises_exception:
-                raise IOError("An unknown event notification has arrived")
-        else:
-            raw["ppid"] = self._ppid_in(raw["ppid"])
-            notif = sndrcvinfo(raw)
-        return (fromaddr, flags, msg, notif)
+            return (fromaddr, flags, None, self._notification(raw))
+        raw["ppid"] = self._ppid_in(raw["ppid"])
+        return (fromaddr, flags, msg, sndrcvinfo(raw))
+
+    def _notification(self, raw: _t.Dict[str, _t.Any]) -> _t.Any:
+        """The notification object for sctp_recv()."""
+        info = raw.get("_info")
+        if info is not None:
+            info["ppid"] = self._ppid_in(info["ppid"])
+        notif: _t.Any = notification_factory(raw)
+        if notif.__class__ is notification and self.unexpected_event_raises_exception:
+            raise IOError("An unknown event notification has arrived")
+        return notif
 
     def peeloff(self, assoc_id: int) -> "sctpsocket_tcp":
         """Branch association ``assoc_id`` off this one-to-many socket into

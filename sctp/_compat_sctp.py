@@ -543,14 +543,24 @@ def sctp_recv_msg(fd: Fd, maxlen: int) -> Tuple[Optional[Address], int, Optional
         fileno = t.fileno()
         data, flags, addr, info, _nxt = _core.recvmsg(fileno, maxlen, t.timeout)
         if flags & _MSG_NOTIFICATION:
-            parts = [data]
-            while not flags & _MSG_EOR:
-                more, flags, _a, _i, _n = _core.recvmsg(fileno, max(maxlen, 1024), t.timeout)
-                if not more:
-                    break
-                parts.append(more)
-            return (_addr_out(addr), flags, None, _notification_dict(b"".join(parts)))
+            flags, notif = _notification_rest(fileno, maxlen, t.timeout, data, flags)
+            return (_addr_out(addr), flags, None, notif)
     return (_addr_out(addr), flags, data, _sndrcv_dict(info))
+
+
+def _notification_rest(
+    fileno: int, maxlen: int, timeout: float, data: bytes, flags: int
+) -> Tuple[int, Dict[str, Any]]:
+    """A notification whose first part is ``data``: read the rest (a
+    notification is always read whole) and decode it into 0.7.3's dict;
+    returns the last part's flags and the dict."""
+    parts = [data]
+    while not flags & _MSG_EOR:
+        more, flags, _a, _i, _n = _core.recvmsg(fileno, max(maxlen, 1024), timeout)
+        if not more:
+            break
+        parts.append(more)
+    return flags, _notification_dict(b"".join(parts))
 
 
 def set_peer_primary(fd: Fd, assoc_id: int, addr: Address) -> None:

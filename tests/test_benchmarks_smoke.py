@@ -57,3 +57,22 @@ def test_quick_run_gives_every_contender_a_row(tmp_path):
             if run["contender"] == cid and run["scenario"].startswith("stream") \
                     and "value" in run:
                 assert run["details"]["errors"] == 0, run
+
+
+def test_shim_calls_compares_the_shim_with_pysctp():
+    """benchmarks/shim_calls.py runs the same sctp_send/sctp_recv loop on the
+    shim and on PySCTP 0.7.3 (its venv, made by `make pysctp-ref`) and
+    reports the ratio; each side moves and receives every byte (asserted in
+    the script). No timing is checked."""
+    pysctp = os.path.join(ROOT, ".venv-pysctp", "bin", "python")
+    assert os.path.exists(pysctp), "make pysctp-ref builds PySCTP 0.7.3's venv"
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "shim_calls.py"),
+         "--n", "200", "--reps", "1", "--compare", pysctp],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert os.path.join(ROOT, "sctp", "__init__.py") in out  # the shim ran
+    assert "site-packages/sctp.py" in out  # PySCTP 0.7.3 ran, not the shim
+    assert "shim / pysctp send_us" in out and "shim / pysctp recv_us" in out
