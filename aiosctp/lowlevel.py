@@ -151,16 +151,24 @@ def sendmsg(
     )
 
 
-def _finish_notification(sock: socket.socket, data: bytes, flags: int, bufsize: int) -> Event:
-    # A notification larger than the buffer continues in the next read (it
-    # is already queued whole); read it to the end before decoding.
+def read_notification_rest(
+    fd: int, data: bytes, flags: int, bufsize: int, timeout: float
+) -> Tuple[bytes, int]:
+    """A notification larger than the buffer continues in the next reads (it
+    is already queued whole): read it to its end (MSG_EOR). Returns the whole
+    notification and the last read's flags."""
     parts = [data]
     while not flags & _MSG_EOR:
-        more, flags, _, _, _ = _sctp.recvmsg(sock.fileno(), bufsize, _timeout(sock))
+        more, flags, _, _, _ = _sctp.recvmsg(fd, bufsize, timeout)
         if not more:
             break
         parts.append(more)
-    return events.decode(b"".join(parts))
+    return b"".join(parts), flags
+
+
+def _finish_notification(sock: socket.socket, data: bytes, flags: int, bufsize: int) -> Event:
+    whole, _ = read_notification_rest(sock.fileno(), data, flags, bufsize, _timeout(sock))
+    return events.decode(whole)
 
 
 def recvmsg(sock: socket.socket, bufsize: int = 65536) -> Union[Message, Event, None]:

@@ -37,6 +37,7 @@ from .transport import (
     _MIN_BATCH,
     SENDS_PER_TURN,
     _SendCredit,
+    join_notification,
     DEFAULT_MAX_MESSAGE_SIZE,
     RECV_BUFSIZE,
     SCTPTransport,
@@ -48,7 +49,6 @@ __all__ = ["SCTPServer", "create_sctp_server"]
 
 
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
-_MSG_EOR = _sctp.MSG_EOR
 _SCTP_ABORT = _sctp.SCTP_ABORT
 _COMM_UP = events.AssocChangeState.COMM_UP
 _STYLES = ("one-to-one", "one-to-many")
@@ -143,14 +143,10 @@ class _Demux(_Mux):
     def _route(self, item: Any) -> None:
         data, flags, _addr, info, _nxt = item
         if flags & _MSG_NOTIFICATION:
-            if not flags & _MSG_EOR:
-                self._notif_parts.append(data)
+            whole = join_notification(self._notif_parts, data, flags)
+            if whole is None:
                 return
-            if self._notif_parts:
-                self._notif_parts.append(data)
-                data = b"".join(self._notif_parts)
-                self._notif_parts.clear()
-            event = events.decode(data)
+            event = events.decode(whole)
             assoc_id = getattr(event, "assoc_id", None)
             if assoc_id is None:
                 return

@@ -117,6 +117,20 @@ def _check_data(data: object) -> int:
     return n
 
 
+def join_notification(parts: List[bytes], data: bytes, flags: int) -> Optional[bytes]:
+    """A notification larger than the read buffer comes in several reads:
+    keep the parts in ``parts`` and return the whole notification with its
+    last part (MSG_EOR), None before."""
+    if not flags & _MSG_EOR:
+        parts.append(data)
+        return None
+    if parts:
+        parts.append(data)
+        data = b"".join(parts)
+        parts.clear()
+    return data
+
+
 class _SendCredit:
     """Immediate writes left on one socket before the loop must turn (shared
     by the transports of a one-to-many socket). Refilled when the socket is
@@ -510,14 +524,9 @@ class SCTPTransport(asyncio.Transport):
                     continue
                 data, flags, _addr, info, _nxt = item
                 if flags & _MSG_NOTIFICATION:
-                    if not flags & _MSG_EOR:
-                        self._notif_parts.append(data)
-                        continue
-                    if self._notif_parts:
-                        self._notif_parts.append(data)
-                        data = b"".join(self._notif_parts)
-                        self._notif_parts.clear()
-                    self._handle_event(events.decode(data))
+                    whole = join_notification(self._notif_parts, data, flags)
+                    if whole is not None:
+                        self._handle_event(events.decode(whole))
                 elif data or flags:
                     self._handle_data(data, flags, info)
                 else:

@@ -53,6 +53,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from aiosctp import _sctp as _core
 from aiosctp import options as _opt
+from aiosctp.lowlevel import read_notification_rest
 from aiosctp.lowlevel import resolve as _resolve
 
 __all__ = [
@@ -108,7 +109,6 @@ Address = Tuple[Any, ...]
 Fd = Any  # an int file descriptor or a socket object
 
 _MSG_NOTIFICATION = _core.MSG_NOTIFICATION
-_MSG_EOR = _core.MSG_EOR
 _SCTP_EVENTS = _core.SCTP_EVENTS
 _SOL_SCTP = _core.SOL_SCTP
 
@@ -554,13 +554,8 @@ def _notification_rest(
     """A notification whose first part is ``data``: read the rest (a
     notification is always read whole) and decode it into 0.7.3's dict;
     returns the last part's flags and the dict."""
-    parts = [data]
-    while not flags & _MSG_EOR:
-        more, flags, _a, _i, _n = _core.recvmsg(fileno, max(maxlen, 1024), timeout)
-        if not more:
-            break
-        parts.append(more)
-    return flags, _notification_dict(b"".join(parts))
+    whole, flags = read_notification_rest(fileno, data, flags, max(maxlen, 1024), timeout)
+    return flags, _notification_dict(whole)
 
 
 def set_peer_primary(fd: Fd, assoc_id: int, addr: Address) -> None:
