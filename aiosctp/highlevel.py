@@ -37,7 +37,7 @@ from .message import Message, MessageInfo
 from .options import Status
 from .protocol import SCTPProtocol
 from .server import SCTPServer, create_sctp_server
-from .transport import SCTPTransport, _check_data, _check_uint
+from .transport import _NOTHING, SCTPTransport, _check_data, _check_uint
 
 __all__ = ["Association", "AssociationClosed", "connect", "serve", "Connect"]
 
@@ -106,7 +106,7 @@ class Association:
         self._loop = loop
         self._protocol = protocol
         self._transport: Optional[SCTPTransport] = None
-        self._queue: Deque[Message] = collections.deque()
+        self._queue: Deque[Message] = _NOTHING  # a deque from the first message on
         self._max_queue = max_queue
         self._reading_paused = False
         self._recv_waiter: Optional["asyncio.Future[None]"] = None
@@ -137,12 +137,9 @@ class Association:
     def _message(self, data: bytes, info: MessageInfo) -> None:
         t = self._transport
         peer = t.get_extra_info("peername") if t is not None else None
-        self._queue.append(
-            Message(
-                data, info.stream, info.ssn, info.ppid, info.tsn, 0, info.context,
-                info.assoc_id, info.unordered, True, peer,
-            )
-        )
+        if self._queue is _NOTHING:
+            self._queue = collections.deque()
+        self._queue.append(Message.from_info(data, info, peer))
         if len(self._queue) >= self._max_queue and not self._reading_paused and t is not None:
             self._reading_paused = True
             t.pause_reading()

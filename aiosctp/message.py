@@ -120,6 +120,16 @@ class Message:
         )
         return self
 
+    @classmethod
+    def from_info(cls, data: bytes, info: MessageInfo, from_addr: Optional[Address]) -> "Message":
+        """A whole message from its data and :class:`MessageInfo` (what the
+        asyncio transport delivers), built as fast as :meth:`from_recv`."""
+        self = _new(cls)
+        fields = dict(info.__dict__)
+        fields.update(data=data, cumtsn=0, complete=True, from_addr=from_addr)
+        _setattr(self, "__dict__", fields)
+        return self
+
     @property
     def info(self) -> MessageInfo:
         """The receive information as a :class:`MessageInfo`."""

@@ -41,3 +41,14 @@ def test_from_recv_is_message() -> None:
         fast.data = b""  # type: ignore[misc]
     part = Message.from_recv(b"x", 0, None, None)
     assert not part.complete and part.stream == 0 and part.from_addr is None
+
+
+def test_from_info_is_message() -> None:
+    info = make_info(4, 46, False, 9, 77, 3, 12)
+    fast = Message.from_info(b"payload", info, ("::1", 5, 0, 0))
+    slow = Message(b"payload", 4, 3, 46, 77, 0, 9, 12, False, True, ("::1", 5, 0, 0))
+    assert type(fast) is Message
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    assert fast.info == info
+    assert pickle.loads(pickle.dumps(fast)) == slow
+    assert dataclasses.replace(fast, data=b"x").data == b"x"
