@@ -110,7 +110,6 @@ class _Demux(_Mux):
         fd = self._fd
         batch = self._batch
         rounds = 0
-        self.credit.left = SENDS_PER_TURN
         while self._reader_added:
             try:
                 items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
@@ -125,6 +124,7 @@ class _Demux(_Mux):
                 )
                 break
             n = len(items)
+            self.credit.left = SENDS_PER_TURN  # read just now (see SENDS_PER_TURN)
             for item in items:
                 self._route(item)
             if n < batch:

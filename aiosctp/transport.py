@@ -134,7 +134,7 @@ def join_notification(parts: List[bytes], data: bytes, flags: int) -> Optional[b
 class _SendCredit:
     """Immediate writes left on one socket before the loop must turn (shared
     by the transports of a one-to-many socket). Refilled when the socket is
-    read or the write buffer is flushed from the loop."""
+    read (each batch) or the write buffer is flushed from the loop."""
 
     __slots__ = ("left",)
 
@@ -469,7 +469,6 @@ class SCTPTransport(asyncio.Transport):
         batch = self._batch
         rounds = 0
         failed = False
-        self._credit.left = SENDS_PER_TURN
         while True:
             try:
                 items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
@@ -488,6 +487,9 @@ class SCTPTransport(asyncio.Transport):
                 continue
             n = len(items)
             self._rx_queue().extend(items)
+            # the socket was just read: what the protocol sends in reply to
+            # this batch may go out at once (see SENDS_PER_TURN)
+            self._credit.left = SENDS_PER_TURN
             self._handle_backlog()
             if self._state == _CLOSED or self._reading_paused or not self._reading:
                 break

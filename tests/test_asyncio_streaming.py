@@ -223,6 +223,50 @@ class TestSendBatching:
         run(main())
 
 
+class EchoNoting(Recorder):
+    """Echoes every message and notes whether its reply had to be queued."""
+
+    queued_replies = 0
+
+    def message_received(self, data: bytes, info: aiosctp.MessageInfo) -> None:
+        super().message_received(data, info)
+        self.transport.send(data, stream=info.stream, ppid=info.ppid)
+        if self.transport.get_write_buffer_size():
+            self.queued_replies += 1
+
+
+class TestRepliesGoOutAtOnce:
+    @pytest.mark.parametrize("style", ["one-to-one", "one-to-many"])
+    def test_replies_to_a_batch_are_not_queued(self, run: Callable[..., Any],
+                                               style: str) -> None:
+        """A server answering each message from message_received() writes its
+        replies at once: the send allowance is renewed with every batch read
+        (at most 32 messages), not once per wake-up, so a burst of 400
+        requests read in one wake-up does not push replies into the queue."""
+
+        async def main() -> None:
+            side = ServerSide(EchoNoting)
+            server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0, style=style)
+            port = server.sockets[0].getsockname()[1]
+            transport, proto = await aiosctp.create_sctp_connection(Recorder, "127.0.0.1", port)
+            try:
+                (sp,) = await side.wait(1)
+                n = 400
+                for seq in range(n):
+                    data, stream = message(seq)
+                    transport.send(data, stream=stream, ppid=seq)
+                got = await proto.wait_messages(n)
+                assert sorted(info.ppid for _, info in got) == list(range(n))
+                assert sp.queued_replies == 0, sp.queued_replies
+            finally:
+                transport.close()
+                await proto.lost
+                server.close()
+                await server.wait_closed()
+
+        run(main())
+
+
 class TestReceiveBuffer:
     @pytest.mark.parametrize("side_", ["client", "server"])
     def test_buffer_widened_window_kept(self, run: Callable[..., Any], side_: str) -> None:
