@@ -196,7 +196,13 @@ def recvmsgs(
     whatever the socket's mode. With ``wait=True`` the socket's mode decides
     for the first message, as for :func:`recvmsg` (a blocking socket waits
     for one, then takes what else is queued: MSG_WAITFORONE, no poll()
-    needed)."""
+    needed).
+
+    Keep ``bufsize * max_messages`` near a few hundred KiB for large
+    messages: every message comes out as a new bytes object, and megabytes
+    of them per call make the C library grow and trim its heap each time,
+    one page fault per fresh page (costly under user-mode Linux). The
+    asyncio transport caps a read at ``RECV_BATCH_BYTES`` (256 KiB)."""
     out: List[Union[Message, Event]] = []
     fd = sock.fileno()
     items = (

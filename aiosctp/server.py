@@ -39,6 +39,7 @@ from .transport import (
     _SendCredit,
     join_notification,
     DEFAULT_MAX_MESSAGE_SIZE,
+    RECV_BATCH_BYTES,
     RECV_BUFSIZE,
     SCTPTransport,
     _Mux,
@@ -124,6 +125,7 @@ class _Demux(_Mux):
                 )
                 break
             n = len(items)
+            nbytes = sum([len(item[0]) for item in items]) if n == batch else 0
             self.credit.left = SENDS_PER_TURN  # read just now (see SENDS_PER_TURN)
             for item in items:
                 self._route(item)
@@ -131,7 +133,9 @@ class _Demux(_Mux):
                 if batch > _MIN_BATCH and n < batch // 2:
                     batch //= 2
                 break
-            if batch < _MAX_BATCH:
+            if nbytes > RECV_BATCH_BYTES:
+                batch = max(1, batch * RECV_BATCH_BYTES // nbytes)  # see RECV_BATCH_BYTES
+            elif batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
                 batch *= 2
             rounds += 1
             if rounds >= _MAX_ROUNDS and not any(t._ending for t in self.transports.values()):
