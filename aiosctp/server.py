@@ -32,14 +32,12 @@ from .connection import (
 )
 from .transport import (
     _CLOSED,
-    _MAX_BATCH,
     _MAX_ROUNDS,
-    _MIN_BATCH,
     SENDS_PER_TURN,
     _SendCredit,
     join_notification,
+    next_batch,
     DEFAULT_MAX_MESSAGE_SIZE,
-    RECV_BATCH_BYTES,
     RECV_BUFSIZE,
     SCTPTransport,
     _Mux,
@@ -124,19 +122,13 @@ class _Demux(_Mux):
                     {"message": "recvmmsg() failed on a one-to-many SCTP socket", "exception": exc}
                 )
                 break
-            n = len(items)
-            nbytes = sum([len(item[0]) for item in items]) if n == batch else 0
             self.credit.left = SENDS_PER_TURN  # read just now (see SENDS_PER_TURN)
             for item in items:
                 self._route(item)
-            if n < batch:
-                if batch > _MIN_BATCH and n < batch // 2:
-                    batch //= 2
+            short = len(items) < batch
+            batch = next_batch(batch, items)
+            if short:
                 break
-            if nbytes > RECV_BATCH_BYTES:
-                batch = max(1, batch * RECV_BATCH_BYTES // nbytes)  # see RECV_BATCH_BYTES
-            elif batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
-                batch *= 2
             rounds += 1
             if rounds >= _MAX_ROUNDS and not any(t._ending for t in self.transports.values()):
                 break

@@ -138,6 +138,22 @@ def join_notification(parts: List[bytes], data: bytes, flags: int) -> Optional[b
     return data
 
 
+def next_batch(batch: int, items: Sequence[Received]) -> int:
+    """The size of the next recvmmsg() batch after one of ``batch`` that
+    returned ``items``: halved after a read less than half full, doubled
+    after a full one (up to _MAX_BATCH), and shrunk so that a read brings at
+    most RECV_BATCH_BYTES of messages (see there)."""
+    n = len(items)
+    if n < batch:
+        return batch // 2 if batch > _MIN_BATCH and n < batch // 2 else batch
+    nbytes = sum([len(item[0]) for item in items])
+    if nbytes > RECV_BATCH_BYTES:
+        return max(1, batch * RECV_BATCH_BYTES // nbytes)
+    if batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
+        return batch * 2
+    return batch
+
+
 class _SendCredit:
     """Immediate writes left on one socket before the loop must turn (shared
     by the transports of a one-to-many socket). Refilled when the socket is
@@ -492,8 +508,6 @@ class SCTPTransport(asyncio.Transport):
                 if self._state == _CLOSED:
                     break
                 continue
-            n = len(items)
-            nbytes = sum([len(item[0]) for item in items]) if n == batch else 0
             self._rx_queue().extend(items)
             # the socket was just read: what the protocol sends in reply to
             # this batch may go out at once (see SENDS_PER_TURN)
@@ -501,14 +515,10 @@ class SCTPTransport(asyncio.Transport):
             self._handle_backlog()
             if self._state == _CLOSED or self._reading_paused or not self._reading:
                 break
-            if n < batch:
-                if batch > _MIN_BATCH and n < batch // 2:
-                    batch //= 2
+            short = len(items) < batch
+            batch = next_batch(batch, items)
+            if short:
                 break
-            if nbytes > RECV_BATCH_BYTES:
-                batch = max(1, batch * RECV_BATCH_BYTES // nbytes)
-            elif batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
-                batch *= 2
             rounds += 1
             if rounds >= _MAX_ROUNDS and not self._ending:
                 break
