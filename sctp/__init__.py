@@ -679,10 +679,6 @@ def features() -> int:
 # sctp_send()'s default destination (none: the association of a one-to-one
 # socket); compared by identity on the hot path.
 _NO_DEST = ("", 0)
-_ZERO_SNDRCV = {
-    "stream": 0, "ssn": 0, "flags": 0, "ppid": 0, "context": 0, "timetolive": 0,
-    "tsn": 0, "cumtsn": 0, "assoc_id": 0,
-}
 _new = object.__new__
 
 
@@ -896,16 +892,8 @@ class sctpsocket(object):
             fileno = sk.fileno()
             data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
             if not flags & FLAG_NOTIFICATION:
-                s = _new(sndrcvinfo)
-                if rinfo is None:
-                    s.__dict__ = dict(_ZERO_SNDRCV)
-                else:
-                    stream, ssn, rflags, ppid, tsn, cumtsn, context, assoc_id = rinfo
-                    s.__dict__ = {
-                        "stream": stream, "ssn": ssn, "flags": rflags, "ppid": ppid,
-                        "context": context, "timetolive": 0, "tsn": tsn, "cumtsn": cumtsn,
-                        "assoc_id": assoc_id,
-                    }
+                s = _new(sndrcvinfo)  # its __init__ would copy the dict once more
+                s.__dict__ = _sctp._sndrcv_dict(rinfo, raw_ppid=False)
                 return (_sctp._addr_out(addr), flags, data, s)
             flags, raw = _sctp._notification_rest(fileno, maxlen, timeout, data, flags)
             return (_sctp._addr_out(addr), flags, None, self._notification(raw))

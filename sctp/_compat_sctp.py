@@ -318,8 +318,10 @@ def _peer_addr(family: int, sockaddr: Any) -> Optional[Address]:
     return _addr_in(family, sockaddr)
 
 
-def _sndrcv_dict(info: Optional[Tuple[int, ...]]) -> Dict[str, int]:
-    """0.7.3's sndrcvinfo dict from the core's receive info; ``ppid`` raw."""
+def _sndrcv_dict(info: Optional[Tuple[int, ...]], raw_ppid: bool = True) -> Dict[str, int]:
+    """0.7.3's sndrcvinfo dict from the core's receive info; ``ppid`` raw
+    (network order), or as the core gives it (host order) without
+    ``raw_ppid``."""
     if info is None:
         stream = ssn = flags = ppid = tsn = cumtsn = context = assoc_id = 0
     else:
@@ -328,7 +330,7 @@ def _sndrcv_dict(info: Optional[Tuple[int, ...]]) -> Dict[str, int]:
         "stream": stream,
         "ssn": ssn,
         "flags": flags,
-        "ppid": _swap32(ppid),
+        "ppid": _swap32(ppid) if raw_ppid else ppid,
         "context": context,
         "timetolive": 0,  # never set on receive (the peer does not send it)
         "tsn": tsn,
