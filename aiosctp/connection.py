@@ -118,25 +118,47 @@ async def _resolve(
     return out
 
 
+def _pick_family(groups: Sequence[List[Tuple[int, Address]]], family: int) -> int:
+    """The socket family for these resolved hosts: the asked one; else IPv6
+    when some host has only IPv6 addresses (an IPv4 one is then used as
+    v4-mapped), else the family of the first address."""
+    if family != socket.AF_UNSPEC:
+        return family
+    for group in groups:
+        if group and all(f == socket.AF_INET6 for f, _ in group):
+            return socket.AF_INET6
+    return groups[0][0][0]
+
+
+def _usable(groups: Sequence[List[Tuple[int, Address]]], fam: int) -> List[Address]:
+    """The addresses of every host usable on a ``fam`` socket (IPv4 ones
+    mapped into IPv6 on an AF_INET6 socket); a host with none is an error,
+    never silently left out."""
+    addrs: List[Address] = []
+    for group in groups:
+        mine = [a for f, a in group if f == fam]
+        if not mine and fam == socket.AF_INET6:
+            mine = [("::ffff:" + a[0], a[1], 0, 0) for f, a in group if f == socket.AF_INET]
+        if not mine:
+            raise OSError(f"no address of family {fam!r} among {group!r}")
+        addrs.extend(a for a in mine if a not in addrs)
+    return addrs
+
+
+async def _resolve_groups(
+    loop: asyncio.AbstractEventLoop, specs: Sequence[Tuple[str, int]], family: int
+) -> List[List[Tuple[int, Address]]]:
+    return [await _resolve(loop, host, port, family) for host, port in specs]
+
+
 async def _resolve_all(
     loop: asyncio.AbstractEventLoop, specs: Sequence[Tuple[str, int]], family: int
 ) -> Tuple[int, List[Address]]:
-    """Resolve every (host, port); pick the socket family (the asked one, or
-    that of the first address) and return the addresses usable with it
-    (IPv4 ones mapped into IPv6 on an AF_INET6 socket)."""
-    resolved: List[Tuple[int, Address]] = []
-    for host, port in specs:
-        resolved.extend(await _resolve(loop, host, port, family))
-    fam = family if family != socket.AF_UNSPEC else resolved[0][0]
-    addrs: List[Address] = []
-    for f, a in resolved:
-        if f == fam:
-            addrs.append(a)
-        elif fam == socket.AF_INET6 and f == socket.AF_INET:
-            addrs.append(("::ffff:" + a[0], a[1], 0, 0))
-    if not addrs:
-        raise OSError(f"no address of family {fam!r} among {resolved!r}")
-    return fam, addrs
+    """Resolve every (host, port); pick the socket family (see
+    _pick_family) and return the addresses usable with it."""
+    groups = await _resolve_groups(loop, specs, family)
+    fam = _pick_family(groups, family)
+    return fam, _usable(groups, fam)
 
 
 # ---- socket setup -----------------------------------------------------------------
@@ -239,10 +261,13 @@ async def create_sctp_connection(
             raise ValueError("port 0 cannot be connected to")
     local_specs = _addr_specs(local_addrs, 0, "local_addrs") if local_addrs is not None else []
 
-    fam, addrs = await _resolve_all(loop, specs, family)
-    local: List[Address] = []
-    if local_specs:
-        _, local = await _resolve_all(loop, local_specs, fam)
+    # One family for both ends: an IPv6 address in either list makes the
+    # socket IPv6 (see _pick_family).
+    remote_groups = await _resolve_groups(loop, specs, family)
+    local_groups = await _resolve_groups(loop, local_specs, family)
+    fam = _pick_family(remote_groups + local_groups, family)
+    addrs = _usable(remote_groups, fam)
+    local: List[Address] = _usable(local_groups, fam) if local_groups else []
 
     sock = lowlevel.sctp_socket(fam, "one-to-one")
     transport: Optional[SCTPTransport] = None

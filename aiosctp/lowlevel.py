@@ -20,7 +20,7 @@ import os
 import socket
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
-from . import _sctp, events
+from . import _checks, _sctp, events
 from .events import Event
 from .message import Message, MessageInfo
 from .options import *  # noqa: F401,F403  (the typed socket options)
@@ -89,9 +89,7 @@ def resolve(family: int, addr: Address) -> Address:
 
 
 def _resolve_all(family: int, addrs: Iterable[Address]) -> List[Address]:
-    if isinstance(addrs, tuple) and addrs and isinstance(addrs[0], str):
-        raise TypeError("addresses must be a list of (host, port) tuples")
-    return [resolve(family, a) for a in addrs]
+    return [resolve(family, a) for a in _checks.check_addr_list(addrs)]
 
 
 def sctp_socket(family: int = socket.AF_INET, style: str = "one-to-one") -> socket.socket:
@@ -111,6 +109,15 @@ def sctp_socket(family: int = socket.AF_INET, style: str = "one-to-one") -> sock
         sock.close()
         raise
     return sock
+
+
+def _send_ints(stream: object, ppid: object, context: object, ttl: object,
+               assoc_id: object) -> Tuple[int, int, int, int, int]:
+    # The type rule (no bool; __index__ accepted, made an int for the C
+    # core, which checks the ranges).
+    idx = _checks.check_index
+    return (idx(stream, "stream"), idx(ppid, "ppid"), idx(context, "context"),
+            idx(ttl, "ttl"), idx(assoc_id, "assoc_id"))
 
 
 def sendmsg(
@@ -137,12 +144,13 @@ def sendmsg(
     the reason sent to the peer. A message is sent whole or not at all; a
     full nonblocking socket raises BlockingIOError, and a message larger
     than SO_SNDBUF raises OSError(EMSGSIZE) saying so."""
+    stream, ppid, context, ttl, assoc_id = _send_ints(stream, ppid, context, ttl, assoc_id)
     flags = 0
-    if unordered:
+    if _checks.check_bool(unordered, "unordered"):
         flags |= _sctp.SCTP_UNORDERED
-    if eof:
+    if _checks.check_bool(eof, "eof"):
         flags |= _sctp.SCTP_EOF
-    if abort:
+    if _checks.check_bool(abort, "abort"):
         flags |= _sctp.SCTP_ABORT
     if to is not None:
         to = resolve(sock.family, to)
@@ -177,6 +185,7 @@ def recvmsg(sock: socket.socket, bufsize: int = 65536) -> Union[Message, Event, 
 
     Returns None at end of file on a one-to-one socket. A notification is
     always returned whole, whatever ``bufsize``."""
+    bufsize, _ = _checks.check_recv_sizes(bufsize, 1)
     data, flags, addr, info, _ = _sctp.recvmsg(sock.fileno(), bufsize, _timeout(sock))
     if flags & _MSG_NOTIFICATION:
         return _finish_notification(sock, data, flags, bufsize)
@@ -203,6 +212,7 @@ def recvmsgs(
     of them per call make the C library grow and trim its heap each time,
     one page fault per fresh page (costly under user-mode Linux). The
     asyncio transport caps a read at ``RECV_BATCH_BYTES`` (256 KiB)."""
+    bufsize, max_messages = _checks.check_recv_sizes(bufsize, max_messages)
     out: List[Union[Message, Event]] = []
     fd = sock.fileno()
     items = (
@@ -229,10 +239,13 @@ def sendmsgs(
     """Send several messages, each ``(data, stream, ppid)``, with one
     ``sendmmsg`` call. Returns how many were sent, a prefix of the list
     (fewer when the socket filled up); raises only if none could be sent."""
-    flags = _sctp.SCTP_UNORDERED if unordered else 0
+    flags = _sctp.SCTP_UNORDERED if _checks.check_bool(unordered, "unordered") else 0
     if to is not None:
         to = resolve(sock.family, to)
-    batch = [(data, stream, ppid, flags, 0, 0, assoc_id, to) for data, stream, ppid in messages]
+    batch = []
+    for data, stream, ppid in messages:
+        s, p, _, _, a = _send_ints(stream, ppid, 0, 0, assoc_id)
+        batch.append((data, s, p, flags, 0, 0, a, to))
     return _sctp.sendmsgs(sock.fileno(), batch, _timeout(sock))
 
 

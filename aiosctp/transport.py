@@ -28,6 +28,7 @@ import errno
 import itertools
 import socket
 from typing import (
+    AbstractSet,
     Any,
     Callable,
     Deque,
@@ -36,10 +37,12 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Type,
     Union,
 )
 
-from . import _sctp, events, lowlevel
+from . import _checks, _sctp, events, lowlevel
+from .log import logger
 from .message import NO_INFO, MessageInfo, make_info
 from .options import Status
 
@@ -96,6 +99,7 @@ Received = Tuple[bytes, int, Optional[Tuple[Any, ...]], Optional[Tuple[int, ...]
 # (data, stream, ppid, flags, context, ttl, assoc_id, to): _sctp.sendmsgs' items
 Outgoing = Tuple[bytes, int, int, int, int, int, int, None]
 StreamHandler = Callable[[bytes, MessageInfo], Any]
+RxItem = Union[Received, events.Event]
 
 _PIPE_ERRNOS = (errno.EPIPE, errno.ESHUTDOWN)
 # Stands for an empty queue that was never needed (an idle association holds
@@ -103,25 +107,39 @@ _PIPE_ERRNOS = (errno.EPIPE, errno.ESHUTDOWN)
 _NOTHING: Any = ()
 
 
-def _check_uint(value: object, name: str, bits: int) -> int:
-    if not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
-    if not 0 <= value < (1 << bits):
-        raise OverflowError(f"{name}={value} is out of range 0..{(1 << bits) - 1}")
-    return int(value)
+_check_uint = _checks.check_uint
+_check_data = _checks.check_data  # (highlevel imports it from here)
+_ADDR_TROUBLE = (
+    events.PeerAddrState.ADDR_UNREACHABLE,
+    events.PeerAddrState.ADDR_POTENTIALLY_FAILED,
+    events.PeerAddrState.ADDR_REMOVED,
+)
+EventFilter = Optional[AbstractSet[Type[events.Event]]]
 
 
-def _check_data(data: object) -> int:
-    """Return the length of a bytes-like ``data``, or raise TypeError/ValueError."""
-    if isinstance(data, (bytes, bytearray)):
-        n = len(data)
-    elif isinstance(data, memoryview):
-        n = data.nbytes
-    else:
-        raise TypeError(f"data must be a bytes-like object, not {type(data).__name__}")
-    if n == 0:
-        raise ValueError("cannot send an empty message: SCTP has no empty user messages")
-    return n
+def _check_event_filter(value: object) -> Optional[frozenset]:  # type: ignore[type-arg]
+    """``events=``: None (every notification) or a set of event classes."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, (AbstractSet, list, tuple)):
+        raise TypeError(f"events must be a set of event classes or None, not {value!r}")
+    out = frozenset(value)
+    for cls in out:
+        if not (isinstance(cls, type) and issubclass(cls, events.Event)):
+            raise TypeError(f"events must hold classes from aiosctp.events, not {cls!r}")
+    return out
+
+
+def unsent_events(items: Sequence[Outgoing], error: int) -> List[events.SendFailed]:
+    """The SendFailed events reporting buffered messages that never reached
+    the kernel, in order: ``sent`` False (the kernel's SCTP_DATA_UNSENT),
+    ``info`` their stream, send flags, PPID and context, ``error`` the SCTP
+    error cause the association ended with (0 if none was given)."""
+    out = []
+    for data, stream, ppid, flags, context, _ttl, assoc_id, _to in items:
+        info = events.SendInfo(stream, flags, ppid, context, assoc_id)
+        out.append(events.SendFailed(error, False, info, assoc_id, data))
+    return out
 
 
 def join_notification(parts: List[bytes], data: bytes, flags: int) -> Optional[bytes]:
@@ -205,6 +223,16 @@ def _connection_error(event: events.AssocChange) -> OSError:
     )
 
 
+def _log_path(assoc_id: int, event: events.PeerAddrChange) -> None:
+    """Failover facts: a path in trouble is a warning, the rest news."""
+    if event.state in _ADDR_TROUBLE:
+        logger.warning("association %d: peer address %r %s (error %d)", assoc_id,
+                       event.address, getattr(event.state, "name", event.state), event.error)
+    else:
+        logger.info("association %d: peer address %r %s", assoc_id, event.address,
+                    getattr(event.state, "name", event.state))
+
+
 class SCTPTransport(asyncio.Transport):
     """The transport of one SCTP association (made by the library; see
     :func:`aiosctp.create_sctp_server` and
@@ -225,7 +253,10 @@ class SCTPTransport(asyncio.Transport):
         "_credit",
         "_end_exc",
         "_end_exc_strong",
+        "_end_cause",
         "_ending",
+        "_event_filter",
+        "_failed_count",
         "_fd",
         "_high_water",
         "_info",
@@ -252,6 +283,7 @@ class SCTPTransport(asyncio.Transport):
         "_started",
         "_state",
         "_stream_handlers",
+        "_unsent",
         "_writing",
     )
 
@@ -268,8 +300,16 @@ class SCTPTransport(asyncio.Transport):
         instreams: int = 0,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         extra: Optional[Dict[str, Any]] = None,
+        events: EventFilter = None,
     ) -> None:
+        """``events``: None delivers every notification to the protocol; a
+        set of :mod:`aiosctp.events` classes delivers only the events of
+        those types (the transport still acts on all of them itself)."""
         super().__init__()
+        self._event_filter = _check_event_filter(events)
+        self._end_cause = 0  # SCTP error cause the association ended with
+        self._failed_count = 0  # the kernel's SendFailed events seen
+        self._unsent: Sequence[Outgoing] = ()
         self._info: Dict[str, Any] = dict(extra or {})
         self._loop = loop
         self._sock: Optional[socket.socket] = sock
@@ -292,7 +332,7 @@ class SCTPTransport(asyncio.Transport):
         self._batch = 4
         # read, not yet handled: raw recvmsg tuples, or events decoded by the
         # demultiplexer of a one-to-many socket
-        self._rx: Deque[Union[Received, events.Event]] = _NOTHING
+        self._rx: Deque[RxItem] = _NOTHING
         self._notif_parts: List[bytes] = []
         # stream -> [first info, size, parts]
         self._partial: Dict[int, List[Any]] = {}
@@ -379,6 +419,7 @@ class SCTPTransport(asyncio.Transport):
                 waiter.set_exception(exc)
             return
         self._started = True
+        logger.debug("association %d up (%r)", self._assoc_id, self)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         if self._rx:
@@ -413,12 +454,16 @@ class SCTPTransport(asyncio.Transport):
             self._start_shutdown()
 
     def abort(self) -> None:
-        """Abort the association at once (ABORT chunk): what is buffered is
-        dropped; ``connection_lost(None)`` follows."""
+        """Abort the association at once (ABORT chunk). What is still in the
+        write buffer is not sent: each message is reported as a
+        :class:`~aiosctp.events.SendFailed` (``sent`` False) to
+        ``notification_received``, then ``connection_lost`` follows: None
+        when nothing was buffered, else a ConnectionAbortedError saying how
+        many messages were reported unsent."""
         if self._state == _CLOSED:
             return
         self._send_abort()
-        self._force_close(None)
+        self._force_close(None, aborted=True)
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """``peername``, ``sockname``, ``socket``, ``assoc_id`` (cached) and
@@ -622,11 +667,17 @@ class SCTPTransport(asyncio.Transport):
         )
         self._fatal_error(exc, None)
 
+    def _notify(self, event: events.Event) -> None:
+        on_notification = self._on_notification
+        if on_notification is not None:
+            wanted = self._event_filter
+            if wanted is None or type(event) in wanted:
+                on_notification(event)
+
     def _handle_event(self, event: events.Event) -> None:
         if self._state == _CLOSED:
             return
-        if self._on_notification is not None:
-            self._on_notification(event)
+        self._notify(event)
         if isinstance(event, events.AssocChange):
             state = event.state
             if state == _COMM_UP or state == _RESTART:
@@ -635,12 +686,15 @@ class SCTPTransport(asyncio.Transport):
                 if not self._assoc_id:  # accepted after the peer had ended it
                     self._assoc_id = self._info["assoc_id"] = event.assoc_id
             elif state == _COMM_LOST or state == _CANT_STR_ASSOC:
+                if event.error:
+                    self._end_cause = event.error
                 self._end(_connection_error(event), strong=True)
             elif state == _SHUTDOWN_COMP:
                 self._end(None, strong=True)
         elif isinstance(event, events.Shutdown):
             self._shutdown_received()
         elif isinstance(event, events.SendFailed):
+            self._failed_count += 1
             if event.error:
                 # The association is failing (a COMM_LOST follows and gives
                 # the precise cause); error 0 is a PR-SCTP abandonment (ttl),
@@ -654,6 +708,8 @@ class SCTPTransport(asyncio.Transport):
                     ),
                     strong=False,
                 )
+        elif isinstance(event, events.PeerAddrChange):
+            _log_path(self._assoc_id, event)
         elif isinstance(event, events.PartialDelivery):
             self._partial.pop(event.stream, None)
         elif isinstance(event, events.StreamChange):
@@ -699,16 +755,8 @@ class SCTPTransport(asyncio.Transport):
             self._end_exc_strong = True
 
     def _finish(self) -> None:
-        if self._state == _CLOSED:
-            return
-        exc = self._end_exc
-        if exc is None and self._buffer:
-            exc = BrokenPipeError(
-                errno.EPIPE,
-                f"the association ended with {len(self._buffer)} messages "
-                f"({self._buffer_size} bytes) not sent",
-            )
-        self._force_close(exc)
+        if self._state != _CLOSED:
+            self._force_close(self._end_exc)
 
     def _fatal_error(self, exc: Exception, message: Optional[str]) -> None:
         """Abort the association and report ``exc`` to connection_lost."""
@@ -746,7 +794,9 @@ class SCTPTransport(asyncio.Transport):
             except OSError:
                 pass
 
-    def _force_close(self, exc: Optional[Exception]) -> None:
+    def _force_close(self, exc: Optional[Exception], *, aborted: bool = False) -> None:
+        """The one way out: stop reading and writing, keep what was never
+        sent for the report, and call connection_lost from the loop."""
         if self._state == _CLOSED:
             return
         self._state = _CLOSED
@@ -757,17 +807,58 @@ class SCTPTransport(asyncio.Transport):
             self._mux.detach(self)
         self._writing = False
         if self._buffer:
+            self._unsent = list(self._buffer)
             self._buffer.clear()
         self._buffer_size = 0
         self._partial.clear()
         if self._rx:
             self._rx.clear()
         self._notif_parts.clear()
-        self._loop.call_soon(self._call_connection_lost, exc)
+        self._loop.call_soon(self._call_connection_lost, exc, aborted)
 
-    def _call_connection_lost(self, exc: Optional[Exception]) -> None:
+    def _lost_exception(
+        self, exc: Optional[Exception], aborted: bool, nmsgs: int, nbytes: int
+    ) -> Optional[Exception]:
+        """The exception connection_lost gets: the cause, told how many
+        messages were reported unsent when some were."""
+        if not nmsgs:
+            return exc
+        note = (
+            f"{nmsgs} messages ({nbytes} bytes) never sent were reported "
+            "as SendFailed (sent=False)"
+        )
+        if exc is None:
+            if aborted:
+                return ConnectionAbortedError(errno.ECONNABORTED, f"abort(): {note}")
+            return BrokenPipeError(errno.EPIPE, f"the association ended: {note}")
+        if isinstance(exc, OSError) and exc.errno is not None:
+            try:
+                told = type(exc)(exc.errno, f"{exc.strerror or exc}; {note}")
+            except Exception:
+                return exc
+            told.__cause__ = exc
+            return told
+        return exc
+
+    def _call_connection_lost(self, exc: Optional[Exception], aborted: bool = False) -> None:
+        unsent, self._unsent = self._unsent, ()
+        nbytes = sum([len(item[0]) for item in unsent])
+        exc = self._lost_exception(exc, aborted, len(unsent), nbytes)
+        self._log_end(exc, len(unsent), nbytes)
         try:
             if self._started:
+                for event in unsent_events(unsent, self._end_cause):
+                    try:
+                        self._notify(event)
+                    except Exception as cb_exc:
+                        self._loop.call_exception_handler(
+                            {
+                                "message": "protocol.notification_received() failed",
+                                "exception": cb_exc,
+                                "transport": self,
+                                "protocol": self._protocol,
+                            }
+                        )
                 self._protocol.connection_lost(exc)
         finally:
             sock = self._sock
@@ -779,16 +870,31 @@ class SCTPTransport(asyncio.Transport):
             if owner is not None:
                 owner._transport_lost(self)
 
+    def _log_end(self, exc: Optional[Exception], nmsgs: int, nbytes: int) -> None:
+        assoc_id = self._assoc_id
+        if exc is None:
+            logger.debug("association %d closed", assoc_id)
+        else:
+            logger.info("association %d ended: %r", assoc_id, exc)
+        if nmsgs or self._failed_count:
+            logger.warning(
+                "association %d ended with data not delivered: %d SendFailed from the "
+                "kernel, %d messages (%d bytes) never sent reported as SendFailed",
+                assoc_id, self._failed_count, nmsgs, nbytes,
+            )
+
     # ---- writing -----------------------------------------------------------------------
 
     def _check_send(
-        self, data: object, stream: int, ppid: int, context: int, ttl: int
-    ) -> int:
-        n = _check_data(data)
-        _check_uint(stream, "stream", 16)
-        _check_uint(ppid, "ppid", 32)
-        _check_uint(context, "context", 32)
-        _check_uint(ttl, "ttl", 32)
+        self, data: object, stream: int, ppid: int, unordered: bool, context: int, ttl: int
+    ) -> Tuple[int, int, int, int, int, int]:
+        """(length, stream, ppid, flags, context, ttl) of a valid send()."""
+        n = _checks.check_data(data)
+        stream = _check_uint(stream, "stream", 16)
+        ppid = _check_uint(ppid, "ppid", 32)
+        flags = _UNORDERED if _checks.check_bool(unordered, "unordered") else 0
+        context = _check_uint(context, "context", 32)
+        ttl = _check_uint(ttl, "ttl", 32)
         if self._ostreams and stream >= self._ostreams:
             raise ValueError(
                 f"stream {stream} does not exist: the association has "
@@ -798,7 +904,7 @@ class SCTPTransport(asyncio.Transport):
             raise self._closed_error()
         if n > self._sndbuf:
             self._grow_sndbuf(n)
-        return n
+        return n, stream, ppid, flags, context, ttl
 
     def _closed_error(self) -> ConnectionError:
         if self._peer_shutdown:
@@ -848,8 +954,9 @@ class SCTPTransport(asyncio.Transport):
         arguments, OSError(EMSGSIZE) for a message larger than the system's
         largest send buffer, a ConnectionError when the association is
         closing or closed."""
-        n = self._check_send(data, stream, ppid, context, ttl)
-        flags = _UNORDERED if unordered else 0
+        n, stream, ppid, flags, context, ttl = self._check_send(
+            data, stream, ppid, unordered, context, ttl
+        )
         if not self._buffer:
             credit = self._credit
             if credit.left:
