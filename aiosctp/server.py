@@ -2,9 +2,7 @@
 
 A one-to-one server (SOCK_STREAM) accepts each association as its own
 socket. A one-to-many server (SOCK_SEQPACKET) serves every association from
-one socket: :class:`_Demux` reads it and routes each message (by the
-association id of its SCTP_RCVINFO) and each notification (by its
-``assoc_id``) to that association's transport, made on COMM_UP.
+one socket, read and demultiplexed by :class:`aiosctp.demux.Demux`.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import errno
 import socket
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from . import _sctp, events, lowlevel
+from . import lowlevel
 from .connection import (
     AddrSpec,
     ProtocolFactory,
@@ -30,243 +28,14 @@ from .connection import (
     _resolve_all,
     _widen_buffer,
 )
-from .transport import (
-    _CLOSED,
-    _MAX_ROUNDS,
-    SENDS_PER_TURN,
-    _SendCredit,
-    join_notification,
-    next_batch,
-    DEFAULT_MAX_MESSAGE_SIZE,
-    RECV_BUFSIZE,
-    SCTPTransport,
-    _Mux,
-    _Owner,
-)
+from .demux import Demux
+from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _Owner
 
 __all__ = ["SCTPServer", "create_sctp_server"]
 
 
-_MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
-_SCTP_ABORT = _sctp.SCTP_ABORT
-_COMM_UP = events.AssocChangeState.COMM_UP
 _STYLES = ("one-to-one", "one-to-many")
-#: Bytes a paused association of a one-to-many socket may hold back before
-#: the shared socket stops being read.
-_PAUSED_BACKLOG_LIMIT = 1024 * 1024
 _ACCEPT_RETRY_DELAY = 1.0
-
-
-class _Demux(_Mux):
-    """Reads a one-to-many socket and demultiplexes it by association id."""
-
-    def __init__(self, server: "SCTPServer", sock: socket.socket) -> None:
-        self._server = server
-        self._loop = server._loop
-        self._sock = sock
-        self._fd = sock.fileno()
-        self.transports: Dict[int, SCTPTransport] = {}
-        self.credit = _SendCredit()
-        self._writers: Dict[SCTPTransport, None] = {}
-        self._writer_added = False
-        self._reader_added = False
-        self._closed = False
-        self._batch = 4
-        self._notif_parts: List[bytes] = []
-        self._paused: Set[SCTPTransport] = set()
-
-    # reading
-
-    def start(self) -> None:
-        self._update_reader()
-
-    def _reading_blocked(self) -> bool:
-        for t in self._paused:
-            if t._rx and (
-                sum(len(r[0]) for r in t._rx if not isinstance(r, events.Event))
-                > _PAUSED_BACKLOG_LIMIT
-            ):
-                return True
-        return False
-
-    def _update_reader(self) -> None:
-        want = not self._closed and not self._reading_blocked()
-        if want and not self._reader_added:
-            self._loop.add_reader(self._fd, self._read_ready)
-            self._reader_added = True
-        elif not want and self._reader_added:
-            self._loop.remove_reader(self._fd)
-            self._reader_added = False
-
-    def reading_changed(self, transport: SCTPTransport) -> None:
-        if transport._reading_paused and transport._state != _CLOSED:
-            self._paused.add(transport)
-        else:
-            self._paused.discard(transport)
-        self._update_reader()
-
-    def _read_ready(self) -> None:
-        fd = self._fd
-        batch = self._batch
-        rounds = 0
-        while self._reader_added:
-            try:
-                items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:
-                # A one-to-many socket has no connection to lose: only the
-                # association the error is about would be, and it is not
-                # known here; report and go on.
-                self._loop.call_exception_handler(
-                    {"message": "recvmmsg() failed on a one-to-many SCTP socket", "exception": exc}
-                )
-                break
-            self.credit.left = SENDS_PER_TURN  # read just now (see SENDS_PER_TURN)
-            for item in items:
-                self._route(item)
-            short = len(items) < batch
-            batch = next_batch(batch, items)
-            if short:
-                break
-            rounds += 1
-            if rounds >= _MAX_ROUNDS and not any(t._ending for t in self.transports.values()):
-                break
-        self._batch = batch
-        if self._reader_added and self._paused and self._reading_blocked():
-            self._update_reader()
-
-    def _route(self, item: Any) -> None:
-        data, flags, _addr, info, _nxt = item
-        if flags & _MSG_NOTIFICATION:
-            whole = join_notification(self._notif_parts, data, flags)
-            if whole is None:
-                return
-            event = events.decode(whole)
-            assoc_id = getattr(event, "assoc_id", None)
-            if assoc_id is None:
-                return
-            t = self.transports.get(assoc_id)
-            if t is None:
-                if isinstance(event, events.AssocChange) and event.state == _COMM_UP:
-                    t = self._new_association(event)
-                if t is None:
-                    return
-            self._deliver(t, event)
-            return
-        if info is None:
-            return
-        t = self.transports.get(info[7])
-        if t is None:
-            return  # an association closed here: what it still sends is dropped
-        if t._rx or t._reading_paused or not t._started:
-            t._rx_queue().append(item)
-        else:
-            try:
-                t._handle_data(data, flags, info)
-            except Exception as exc:
-                t._fatal_error(exc, "a protocol callback failed")
-
-    def _deliver(self, t: SCTPTransport, event: events.Event) -> None:
-        if t._rx or t._reading_paused or not t._started:
-            t._rx_queue().append(event)
-            return
-        try:
-            t._handle_event(event)
-        except Exception as exc:
-            t._fatal_error(exc, "a protocol callback failed")
-
-    def _new_association(self, event: events.AssocChange) -> Optional[SCTPTransport]:
-        server = self._server
-        assoc_id = event.assoc_id
-        if not server._serving:
-            self._abort(assoc_id)
-            return None
-        try:
-            protocol = server._protocol_factory()
-            t = SCTPTransport(
-                self._loop,
-                self._sock,
-                protocol,
-                assoc_id=assoc_id,
-                mux=self,
-                owner=server,
-                ostreams=event.outbound_streams,
-                instreams=event.inbound_streams,
-                max_message_size=server._max_message_size,
-            )
-        except Exception as exc:
-            self._loop.call_exception_handler(
-                {"message": "SCTP server: protocol_factory() failed", "exception": exc}
-            )
-            self._abort(assoc_id)
-            return None
-        self.transports[assoc_id] = t
-        server._transports.add(t)
-        t._start()
-        return t if t._state != _CLOSED else None
-
-    def _abort(self, assoc_id: int) -> None:
-        try:
-            _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_ABORT, 0, 0, assoc_id, None, 0.0)
-        except OSError:
-            pass
-
-    # writing
-
-    def want_write(self, transport: SCTPTransport) -> None:
-        self._writers[transport] = None
-        if not self._writer_added and not self._closed:
-            self._loop.add_writer(self._fd, self._write_ready)
-            self._writer_added = True
-
-    def _write_ready(self) -> None:
-        for t in list(self._writers):
-            blocked = t._flush()
-            if not t._writing or t._state == _CLOSED:
-                self._writers.pop(t, None)
-            elif blocked:
-                # The socket is full (its send buffer is shared): the others
-                # wait; this one goes last next time.
-                self._writers.pop(t, None)
-                self._writers[t] = None
-                break
-        if not self._writers and self._writer_added:
-            self._loop.remove_writer(self._fd)
-            self._writer_added = False
-
-    def detach(self, transport: SCTPTransport) -> None:
-        if self.transports.get(transport._assoc_id) is transport:
-            del self.transports[transport._assoc_id]
-        self._writers.pop(transport, None)
-        self._paused.discard(transport)
-        if not self._writers and self._writer_added:
-            self._loop.remove_writer(self._fd)
-            self._writer_added = False
-        self._update_reader()
-
-    # closing
-
-    def stop_listening(self) -> None:
-        """Refuse new associations (listen(0) disables listening on a
-        one-to-many socket); the live ones go on."""
-        try:
-            self._sock.listen(0)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        """Stop reading and close the socket (its associations are gone)."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._reader_added:
-            self._loop.remove_reader(self._fd)
-            self._reader_added = False
-        if self._writer_added:
-            self._loop.remove_writer(self._fd)
-            self._writer_added = False
-        self._sock.close()
 
 
 class SCTPServer(asyncio.AbstractServer, _Owner):
@@ -301,7 +70,9 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         self._closed = False
         self._accepting = False
         self._transports: Set[SCTPTransport] = set()
-        self._demux: Optional[_Demux] = _Demux(self, sock) if style == "one-to-many" else None
+        self._demux: Optional[Demux] = (
+            Demux(loop, sock, self._new_association, self) if style == "one-to-many" else None
+        )
         self._waiters: List["asyncio.Future[None]"] = []
         self._serving_forever_fut: Optional["asyncio.Future[None]"] = None
         self._accept_retry: Optional[asyncio.TimerHandle] = None
@@ -325,7 +96,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
     @property
     def associations(self) -> List[SCTPTransport]:
         """The transports of the live associations."""
-        return [t for t in self._transports if t._state != _CLOSED]
+        return [t for t in self._transports if not t._is_closed()]
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
         return self._loop
@@ -425,6 +196,27 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             return
         self._transports.add(t)
         self._loop.call_soon(t._start)
+
+    def _new_association(self, assoc_id: int, ostreams: int, instreams: int,
+                         demux: Demux) -> Optional[SCTPTransport]:
+        """COMM_UP on the one-to-many socket: a transport for the new
+        association (None: refused, it is aborted)."""
+        if not self._serving:
+            return None
+        protocol = self._protocol_factory()
+        t = SCTPTransport(
+            self._loop,
+            demux.sock,
+            protocol,
+            assoc_id=assoc_id,
+            mux=demux,
+            owner=self,
+            ostreams=ostreams,
+            instreams=instreams,
+            max_message_size=self._max_message_size,
+        )
+        self._transports.add(t)
+        return t
 
     def _transport_lost(self, transport: SCTPTransport) -> None:
         self._transports.discard(transport)

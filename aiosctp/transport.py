@@ -41,7 +41,7 @@ from typing import (
     Union,
 )
 
-from . import _checks, _sctp, events, lowlevel
+from . import _checks, _rxcore, _sctp, events, lowlevel
 from .log import logger
 from .message import NO_INFO, MessageInfo, make_info
 from .options import Status
@@ -52,19 +52,18 @@ __all__ = ["SCTPTransport", "DEFAULT_MAX_MESSAGE_SIZE", "StreamHandler"]
 #: Largest message reassembled before the association is aborted.
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 
-#: Bytes asked of each read; larger messages arrive in several reads.
-RECV_BUFSIZE = 65536
-_MIN_BATCH = 2
-_MAX_BATCH = 32
-#: Message bytes one read should bring at most: a full batch of larger
-#: messages shrinks the batch rather than doubling it.  Every read hands
-#: its messages out as new bytes objects; 32 x 64 KiB (2 MiB) a read made
-#: the C library grow its heap and give it back each time, and every fresh
-#: page is a fault (16 per 64 KiB message; ~50-100 us each in the UML
-#: guest): 64 KiB messages streamed at 0.16x the blocking C loop.
-RECV_BATCH_BYTES = 256 * 1024
-#: Reads per readiness callback before giving the loop back (fairness).
-_MAX_ROUNDS = 16
+# The receive core's constants and functions, under the names the package
+# has used.
+RECV_BUFSIZE = _rxcore.RECV_BUFSIZE
+RECV_BATCH_BYTES = _rxcore.RECV_BATCH_BYTES
+_MIN_BATCH = _rxcore.MIN_BATCH
+_MAX_BATCH = _rxcore.MAX_BATCH
+_MAX_ROUNDS = _rxcore.MAX_ROUNDS
+join_notification = _rxcore.join_notification
+next_batch = _rxcore.next_batch
+_reassemble = _rxcore.reassemble
+_WEAK = _rxcore.EndCause.WEAK
+_STRONG = _rxcore.EndCause.STRONG
 #: Messages per sendmmsg() when the write buffer is flushed.
 _SEND_BATCH = 64
 #: Messages send() may write at once between two turns of the loop. Past
@@ -142,36 +141,6 @@ def unsent_events(items: Sequence[Outgoing], error: int) -> List[events.SendFail
     return out
 
 
-def join_notification(parts: List[bytes], data: bytes, flags: int) -> Optional[bytes]:
-    """A notification larger than the read buffer comes in several reads:
-    keep the parts in ``parts`` and return the whole notification with its
-    last part (MSG_EOR), None before."""
-    if not flags & _MSG_EOR:
-        parts.append(data)
-        return None
-    if parts:
-        parts.append(data)
-        data = b"".join(parts)
-        parts.clear()
-    return data
-
-
-def next_batch(batch: int, items: Sequence[Received]) -> int:
-    """The size of the next recvmmsg() batch after one of ``batch`` that
-    returned ``items``: halved after a read less than half full, doubled
-    after a full one (up to _MAX_BATCH), and shrunk so that a read brings at
-    most RECV_BATCH_BYTES of messages (see there)."""
-    n = len(items)
-    if n < batch:
-        return batch // 2 if batch > _MIN_BATCH and n < batch // 2 else batch
-    nbytes = sum([len(item[0]) for item in items])
-    if nbytes > RECV_BATCH_BYTES:
-        return max(1, batch * RECV_BATCH_BYTES // nbytes)
-    if batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
-        return batch * 2
-    return batch
-
-
 class _SendCredit:
     """Immediate writes left on one socket before the loop must turn (shared
     by the transports of a one-to-many socket). Refilled when the socket is
@@ -185,7 +154,13 @@ class _SendCredit:
 
 class _Mux:
     """What a transport needs from the owner of a one-to-many socket (the
-    server's demultiplexer). Defined here to keep the import graph acyclic."""
+    demultiplexer, :mod:`aiosctp.demux`). Defined here to keep the import
+    graph acyclic.
+
+    The other half of the interface, what the owner calls on a transport:
+    ``_start()``, ``_feed_data(item)`` and ``_feed_event(event)`` (what was
+    read for it), ``_flush()`` / ``_wants_write()`` (its turn to write),
+    ``_backlog_bytes()``, ``_is_ending()``, ``_is_closed()``, ``assoc_id``."""
 
     credit: _SendCredit
 
@@ -195,7 +170,7 @@ class _Mux:
     def detach(self, transport: "SCTPTransport") -> None:
         raise NotImplementedError
 
-    def reading_changed(self, transport: "SCTPTransport") -> None:
+    def reading_changed(self, transport: "SCTPTransport", paused: bool) -> None:
         raise NotImplementedError
 
 
@@ -251,10 +226,7 @@ class SCTPTransport(asyncio.Transport):
         "_buffer",
         "_buffer_size",
         "_credit",
-        "_end_exc",
-        "_end_exc_strong",
-        "_end_cause",
-        "_ending",
+        "_cause",
         "_event_filter",
         "_failed_count",
         "_fd",
@@ -307,7 +279,6 @@ class SCTPTransport(asyncio.Transport):
         those types (the transport still acts on all of them itself)."""
         super().__init__()
         self._event_filter = _check_event_filter(events)
-        self._end_cause = 0  # SCTP error cause the association ended with
         self._failed_count = 0  # the kernel's SendFailed events seen
         self._unsent: Sequence[Outgoing] = ()
         self._info: Dict[str, Any] = dict(extra or {})
@@ -322,9 +293,8 @@ class SCTPTransport(asyncio.Transport):
         self._instreams = instreams
         self._state = _OPEN
         self._peer_shutdown = False
-        self._ending = False  # the association ended; connection_lost is due
-        self._end_exc: Optional[Exception] = None
-        self._end_exc_strong = False
+        # why the association ended, once it has (connection_lost is due)
+        self._cause: Optional[_rxcore.EndCause] = None
         self._started = False
         self._reading = False  # reader registered (one-to-one)
         self._writing = False  # writer registered (or waiting in the mux)
@@ -447,7 +417,7 @@ class SCTPTransport(asyncio.Transport):
                 self._add_reader()
         elif self._mux is not None and self._reading_paused:
             self._reading_paused = False
-            self._mux.reading_changed(self)
+            self._mux.reading_changed(self, self._reading_paused)
         if self._rx and self._started:
             self._loop.call_soon(self._handle_backlog)
         if not self._buffer:
@@ -506,7 +476,7 @@ class SCTPTransport(asyncio.Transport):
         if self._mux is None:
             self._remove_reader()
         else:
-            self._mux.reading_changed(self)
+            self._mux.reading_changed(self, self._reading_paused)
 
     def resume_reading(self) -> None:
         if self._state == _CLOSED or not self._reading_paused:
@@ -518,7 +488,7 @@ class SCTPTransport(asyncio.Transport):
             if self._started:
                 self._add_reader()
         else:
-            self._mux.reading_changed(self)
+            self._mux.reading_changed(self, self._reading_paused)
 
     def _add_reader(self) -> None:
         if not self._reading and self._state != _CLOSED:
@@ -534,52 +504,41 @@ class SCTPTransport(asyncio.Transport):
         """Reader callback of a one-to-one socket: read batches until the
         queue is empty (a short batch), the transport pauses or ends."""
         fd = self._fd
-        batch = self._batch
-        rounds = 0
-        failed = False
-        while True:
-            try:
-                items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as exc:
-                if failed:
-                    break
-                # recvmmsg() reports the socket error (ECONNRESET ...) before
-                # what is still queued (COMM_LOST, SendFailed with their
-                # bytes): note it, then read the rest (the error is cleared).
-                failed = True
-                self._read_failed(exc)
-                if self._state == _CLOSED:
-                    break
-                continue
-            self._rx_queue().extend(items)
-            # the socket was just read: what the protocol sends in reply to
-            # this batch may go out at once (see SENDS_PER_TURN)
-            self._credit.left = SENDS_PER_TURN
-            self._handle_backlog()
-            if self._state == _CLOSED or self._reading_paused or not self._reading:
-                break
-            short = len(items) < batch
-            batch = next_batch(batch, items)
-            if short:
-                break
-            rounds += 1
-            if rounds >= _MAX_ROUNDS and not self._ending:
-                break
-        self._batch = batch
+        self._batch = _rxcore.read_loop(
+            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
+            self._batch,
+            self._read_items,
+            self._read_failed,
+            self._is_ending,
+        )
 
-    def _read_failed(self, exc: OSError) -> None:
+    def _read_items(self, items: Sequence[Received]) -> bool:
+        """Handle one batch read; False when reading must stop."""
+        self._rx_queue().extend(items)
+        # the socket was just read: what the protocol sends in reply to
+        # this batch may go out at once (see SENDS_PER_TURN)
+        self._credit.left = SENDS_PER_TURN
+        self._handle_backlog()
+        return self._state != _CLOSED and not self._reading_paused and self._reading
+
+    def _is_ending(self) -> bool:
+        """The association ended: connection_lost is due (what is still
+        queued, e.g. SendFailed notifications, is read first)."""
+        return self._cause is not None
+
+    def _read_failed(self, exc: OSError) -> bool:
         """recv() failed with the socket's error (ECONNRESET, ETIMEDOUT ...):
         the association is gone, and this says why more precisely than a
-        COMM_LOST notification can."""
+        COMM_LOST notification can. recvmmsg() reports the error before what
+        is still queued (COMM_LOST, SendFailed with their bytes): True to
+        read the rest (the error is cleared)."""
         if self._state == _CLOSED:
-            return
-        if self._ending and self._end_exc_strong:
-            if isinstance(self._end_exc, ConnectionAbortedError):
-                self._end_exc = exc
-            return
-        self._end(exc, strong=True)
+            return False
+        if self._cause is None:
+            self._end(exc, _STRONG)
+        else:
+            self._cause.offer_read_error(exc)
+        return self._state != _CLOSED
 
     def _handle_backlog(self) -> None:
         rx = self._rx
@@ -620,33 +579,62 @@ class SCTPTransport(asyncio.Transport):
             self._rx.clear()
             self._rx.extend(kept)
 
-    # Both styles: the demultiplexer of a one-to-many socket calls these too.
+    # The socket owner's interface (one-to-many: the demultiplexer).
+
+    def _feed_data(self, item: Received) -> None:
+        """A data item read for this association."""
+        if self._rx or self._reading_paused or not self._started:
+            self._rx_queue().append(item)
+            return
+        try:
+            self._handle_data(item[0], item[1], item[3])
+        except Exception as exc:
+            self._fatal_error(exc, "a protocol callback failed")
+
+    def _feed_event(self, event: events.Event) -> None:
+        """A notification of this association."""
+        if self._rx or self._reading_paused or not self._started:
+            self._rx_queue().append(event)
+            return
+        try:
+            self._handle_event(event)
+        except Exception as exc:
+            self._fatal_error(exc, "a protocol callback failed")
+
+    def _backlog_bytes(self) -> int:
+        """Message bytes read and held back (paused)."""
+        rx = self._rx
+        if not rx:
+            return 0
+        return sum([len(r[0]) for r in rx if not isinstance(r, events.Event)])
+
+    def _is_closed(self) -> bool:
+        return self._state == _CLOSED
+
+    def _wants_write(self) -> bool:
+        return self._writing and self._state != _CLOSED
+
+    # Both styles.
 
     def _handle_data(self, data: bytes, flags: int, info: Optional[Tuple[int, ...]]) -> None:
         if self._state != _OPEN:
             return  # closing: asyncio delivers nothing after close()
         if info is None:
             info = NO_INFO
+        if self._partial or not flags & _MSG_EOR:
+            # a part of a larger message: the receive core joins them
+            try:
+                whole = _reassemble(self._partial, data, flags, info, self._max_message_size)
+            except _rxcore.MessageTooLarge as exc:
+                self._message_too_large(exc.size, exc.stream)
+                return
+            if whole is None:
+                return
+            data, info = whole
+        elif len(data) > self._max_message_size:
+            self._message_too_large(len(data), info[0])
+            return
         stream = info[0]
-        partial = self._partial
-        if not flags & _MSG_EOR:
-            part = partial.get(stream)
-            if part is None:
-                part = partial[stream] = [info, 0, []]
-            part[1] += len(data)
-            part[2].append(data)
-            if part[1] > self.max_message_size:
-                self._message_too_large(part[1], stream)
-            return
-        if partial:
-            part = partial.pop(stream, None)
-            if part is not None:
-                info = part[0]
-                part[2].append(data)
-                data = b"".join(part[2])
-        if len(data) > self.max_message_size:
-            self._message_too_large(len(data), stream)
-            return
         minfo = make_info(
             stream, info[3], bool(info[2] & _UNORDERED), info[6], info[4], info[1], info[7]
         )
@@ -686,11 +674,9 @@ class SCTPTransport(asyncio.Transport):
                 if not self._assoc_id:  # accepted after the peer had ended it
                     self._assoc_id = self._info["assoc_id"] = event.assoc_id
             elif state == _COMM_LOST or state == _CANT_STR_ASSOC:
-                if event.error:
-                    self._end_cause = event.error
-                self._end(_connection_error(event), strong=True)
+                self._end(_connection_error(event), _STRONG, event.error)
             elif state == _SHUTDOWN_COMP:
-                self._end(None, strong=True)
+                self._end(None, _STRONG)
         elif isinstance(event, events.Shutdown):
             self._shutdown_received()
         elif isinstance(event, events.SendFailed):
@@ -706,7 +692,7 @@ class SCTPTransport(asyncio.Transport):
                         f"{event.info.stream} could not be delivered (SendFailed, "
                         f"error {event.error})",
                     ),
-                    strong=False,
+                    _WEAK,
                 )
         elif isinstance(event, events.PeerAddrChange):
             _log_path(self._assoc_id, event)
@@ -734,29 +720,26 @@ class SCTPTransport(asyncio.Transport):
     def _eof_received(self) -> None:
         """End of file on a one-to-one socket: the association is gone."""
         self._remove_reader()
-        self._end(None, strong=False)
+        self._end(None, _WEAK)
 
     # ---- ending ---------------------------------------------------------------------
 
-    def _end(self, exc: Optional[Exception], *, strong: bool) -> None:
+    def _end(self, exc: Optional[Exception], rank: int, code: int = 0) -> None:
         """The association ended (or is ending) with ``exc``; connection_lost
         follows once what is already queued (e.g. SendFailed notifications)
-        has been handled. A strong cause (COMM_LOST, SHUTDOWN_COMP) replaces
-        a weak one (a send failure, end of file)."""
+        has been handled. The causes are ranked (see _rxcore.EndCause);
+        ``code`` is the SCTP error cause when one is known."""
         if self._state == _CLOSED:
             return
-        if not self._ending:
-            self._ending = True
-            self._end_exc = exc
-            self._end_exc_strong = strong
+        cause = self._cause
+        if cause is None:
+            cause = self._cause = _rxcore.EndCause()
             self._loop.call_soon(self._finish)
-        elif strong and not self._end_exc_strong:
-            self._end_exc = exc
-            self._end_exc_strong = True
+        cause.offer(exc, rank, code)
 
     def _finish(self) -> None:
         if self._state != _CLOSED:
-            self._force_close(self._end_exc)
+            self._force_close(self._cause.exc if self._cause is not None else None)
 
     def _fatal_error(self, exc: Exception, message: Optional[str]) -> None:
         """Abort the association and report ``exc`` to connection_lost."""
@@ -781,14 +764,14 @@ class SCTPTransport(asyncio.Transport):
         if self._mux is None:
             self._remove_reader()
             self._remove_writer()
-            if self._ending:
+            if self._is_ending():
                 sock.close()  # the association is already gone
             else:
                 try:
                     lowlevel.abort(sock)  # SO_LINGER 0 + close: ABORT now
                 except OSError:
                     sock.close()
-        elif not self._ending:
+        elif not self._is_ending():
             try:
                 _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_ABORT, 0, 0, self._assoc_id, None, 0.0)
             except OSError:
@@ -847,7 +830,8 @@ class SCTPTransport(asyncio.Transport):
         self._log_end(exc, len(unsent), nbytes)
         try:
             if self._started:
-                for event in unsent_events(unsent, self._end_cause):
+                code = self._cause.code if self._cause is not None else 0
+                for event in unsent_events(unsent, code):
                     try:
                         self._notify(event)
                     except Exception as cb_exc:
@@ -1112,7 +1096,7 @@ class SCTPTransport(asyncio.Transport):
     def _start_shutdown(self) -> None:
         """The buffer is empty after close(): start SCTP's SHUTDOWN."""
         self._state = _SHUTDOWN
-        if self._peer_shutdown or self._ending:
+        if self._peer_shutdown or self._is_ending():
             return  # the association is already shutting down / gone
         try:
             if self._mux is None:
@@ -1122,7 +1106,7 @@ class SCTPTransport(asyncio.Transport):
                 _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_EOF, 0, 0, self._assoc_id, None, 0.0)
         except OSError as exc:
             if exc.errno in (errno.ENOTCONN, errno.EPIPE, errno.EINVAL):
-                self._end(None, strong=False)
+                self._end(None, _WEAK)
             else:
                 self._force_close(exc)
 

@@ -1,0 +1,220 @@
+"""The owner of a one-to-many socket: :class:`Demux`.
+
+One socket serves every association of a one-to-many server. The
+demultiplexer reads it (the one read loop of :mod:`aiosctp._rxcore`), routes
+each message (by the association id of its SCTP_RCVINFO) and each
+notification (by its ``assoc_id``) to that association's transport, made on
+COMM_UP, and lets the transports take turns writing. It talks to a transport
+only through the socket-owner interface (:class:`aiosctp.transport._Mux`
+on one side; ``_start``, ``_feed_data``, ``_feed_event``, ``_flush``,
+``_wants_write``, ``_backlog_bytes``, ``_is_ending``, ``_is_closed`` on the
+other): it never touches a transport's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any, Callable, Dict, List, Optional, Set
+
+from . import _rxcore, _sctp, events
+from .log import logger
+from .transport import SENDS_PER_TURN, RECV_BUFSIZE, SCTPTransport, _Mux, _SendCredit
+
+__all__ = ["Demux"]
+
+_MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
+_SCTP_ABORT = _sctp.SCTP_ABORT
+_COMM_UP = events.AssocChangeState.COMM_UP
+#: Bytes a paused association of a one-to-many socket may hold back before
+#: the shared socket stops being read.
+PAUSED_BACKLOG_LIMIT = 1024 * 1024
+
+#: ``factory(assoc_id, ostreams, instreams, demux)``: the transport of a new
+#: association, not yet started (None: refused).
+TransportFactory = Callable[[int, int, int, "Demux"], Optional[SCTPTransport]]
+
+
+class Demux(_Mux):
+    """Reads a one-to-many socket and demultiplexes it by association id."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        sock: socket.socket,
+        factory: TransportFactory,
+        server: Any = None,
+    ) -> None:
+        self._loop = loop
+        self.sock = sock
+        self._fd = sock.fileno()
+        self._factory = factory
+        self._server = server
+        self.transports: Dict[int, SCTPTransport] = {}
+        self.credit = _SendCredit()
+        self._writers: Dict[SCTPTransport, None] = {}
+        self._writer_added = False
+        self._reader_added = False
+        self._closed = False
+        self._batch = 4
+        self._notif_parts: List[bytes] = []
+        self._paused: Set[SCTPTransport] = set()
+
+    # reading
+
+    def start(self) -> None:
+        self._update_reader()
+
+    def _reading_blocked(self) -> bool:
+        return any(t._backlog_bytes() > PAUSED_BACKLOG_LIMIT for t in self._paused)
+
+    def _update_reader(self) -> None:
+        want = not self._closed and not self._reading_blocked()
+        if want and not self._reader_added:
+            self._loop.add_reader(self._fd, self._read_ready)
+            self._reader_added = True
+        elif not want and self._reader_added:
+            self._loop.remove_reader(self._fd)
+            self._reader_added = False
+
+    def reading_changed(self, transport: SCTPTransport, paused: bool) -> None:
+        if paused:
+            self._paused.add(transport)
+        else:
+            self._paused.discard(transport)
+        self._update_reader()
+
+    def _read_ready(self) -> None:
+        fd = self._fd
+        self._batch = _rxcore.read_loop(
+            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
+            self._batch,
+            self._read_items,
+            self._read_failed,
+            self._any_ending,
+        )
+        if self._reader_added and self._paused and self._reading_blocked():
+            self._update_reader()
+
+    def _read_items(self, items: Any) -> bool:
+        self.credit.left = SENDS_PER_TURN  # read just now (see SENDS_PER_TURN)
+        for item in items:
+            self._route(item)
+        return self._reader_added
+
+    def _read_failed(self, exc: OSError) -> bool:
+        # A one-to-many socket has no connection to lose: only the
+        # association the error is about would be, and it is not known
+        # here; report and go on.
+        self._loop.call_exception_handler(
+            {"message": "recvmmsg() failed on a one-to-many SCTP socket", "exception": exc}
+        )
+        return False
+
+    def _any_ending(self) -> bool:
+        return any(t._is_ending() for t in self.transports.values())
+
+    def _route(self, item: Any) -> None:
+        data, flags, _addr, info, _nxt = item
+        if flags & _MSG_NOTIFICATION:
+            whole = _rxcore.join_notification(self._notif_parts, data, flags)
+            if whole is None:
+                return
+            event = events.decode(whole)
+            assoc_id = getattr(event, "assoc_id", None)
+            if assoc_id is None:
+                return
+            t = self.transports.get(assoc_id)
+            if t is None:
+                if isinstance(event, events.AssocChange) and event.state == _COMM_UP:
+                    t = self._new_association(event)
+                if t is None:
+                    return
+            t._feed_event(event)
+            return
+        if info is None:
+            return
+        t = self.transports.get(info[7])
+        if t is None:
+            return  # an association closed here: what it still sends is dropped
+        t._feed_data(item)
+
+    def _new_association(self, event: events.AssocChange) -> Optional[SCTPTransport]:
+        assoc_id = event.assoc_id
+        try:
+            t = self._factory(assoc_id, event.outbound_streams, event.inbound_streams, self)
+        except Exception as exc:
+            self._loop.call_exception_handler(
+                {"message": "SCTP server: protocol_factory() failed", "exception": exc}
+            )
+            t = None
+        if t is None:
+            logger.info("association %d refused (aborted)", assoc_id)
+            self._abort(assoc_id)
+            return None
+        self.transports[assoc_id] = t
+        t._start()
+        return None if t._is_closed() else t
+
+    def _abort(self, assoc_id: int) -> None:
+        try:
+            _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_ABORT, 0, 0, assoc_id, None, 0.0)
+        except OSError:
+            pass
+
+    # writing
+
+    def want_write(self, transport: SCTPTransport) -> None:
+        self._writers[transport] = None
+        if not self._writer_added and not self._closed:
+            self._loop.add_writer(self._fd, self._write_ready)
+            self._writer_added = True
+
+    def _write_ready(self) -> None:
+        for t in list(self._writers):
+            blocked = t._flush()
+            if not t._wants_write():
+                self._writers.pop(t, None)
+            elif blocked:
+                # The socket is full (its send buffer is shared): the others
+                # wait; this one goes last next time.
+                self._writers.pop(t, None)
+                self._writers[t] = None
+                break
+        if not self._writers and self._writer_added:
+            self._loop.remove_writer(self._fd)
+            self._writer_added = False
+
+    def detach(self, transport: SCTPTransport) -> None:
+        assoc_id = transport.assoc_id
+        if self.transports.get(assoc_id) is transport:
+            del self.transports[assoc_id]
+        self._writers.pop(transport, None)
+        self._paused.discard(transport)
+        if not self._writers and self._writer_added:
+            self._loop.remove_writer(self._fd)
+            self._writer_added = False
+        self._update_reader()
+
+    # closing
+
+    def stop_listening(self) -> None:
+        """Refuse new associations (listen(0) disables listening on a
+        one-to-many socket); the live ones go on."""
+        try:
+            self.sock.listen(0)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Stop reading and close the socket (its associations are gone)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._reader_added:
+            self._loop.remove_reader(self._fd)
+            self._reader_added = False
+        if self._writer_added:
+            self._loop.remove_writer(self._fd)
+            self._writer_added = False
+        self.sock.close()
