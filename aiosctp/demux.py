@@ -5,8 +5,9 @@ demultiplexer reads it (the one read loop of :mod:`aiosctp._rxcore`), routes
 each message (by the association id of its SCTP_RCVINFO) and each
 notification (by its ``assoc_id``) to that association's transport, made on
 COMM_UP, and lets the transports take turns writing. It talks to a transport
-only through the socket-owner interface (:class:`aiosctp.transport._Mux`
-on one side; ``_start``, ``_feed_data``, ``_feed_event``, ``_flush``,
+only through the socket-owner interface (:class:`aiosctp.transport._Mux`,
+which the owned socket of a one-to-one transport implements too, on one
+side; ``_start``, ``_feed_data``, ``_feed_event``, ``_flush``,
 ``_wants_write``, ``_backlog_bytes``, ``_is_ending``, ``_is_closed`` on the
 other): it never touches a transport's state.
 """
@@ -25,6 +26,7 @@ __all__ = ["Demux"]
 
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _SCTP_ABORT = _sctp.SCTP_ABORT
+_SCTP_EOF = _sctp.SCTP_EOF
 _COMM_UP = events.AssocChangeState.COMM_UP
 #: Bytes a paused association of a one-to-many socket may hold back before
 #: the shared socket stops being read.
@@ -195,6 +197,13 @@ class Demux(_Mux):
             self._loop.remove_writer(self._fd)
             self._writer_added = False
         self._update_reader()
+
+    def abort(self, transport: SCTPTransport, gone: bool) -> None:
+        if not gone:
+            self._abort(transport.assoc_id)
+
+    def shutdown(self, transport: SCTPTransport) -> None:
+        _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_EOF, 0, 0, transport.assoc_id, None, 0.0)
 
     # closing
 

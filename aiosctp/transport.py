@@ -78,8 +78,6 @@ SENDS_PER_TURN = 32
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _MSG_EOR = _sctp.MSG_EOR
 _UNORDERED = _sctp.SCTP_UNORDERED
-_SCTP_EOF = _sctp.SCTP_EOF
-_SCTP_ABORT = _sctp.SCTP_ABORT
 
 _COMM_UP = events.AssocChangeState.COMM_UP
 _COMM_LOST = events.AssocChangeState.COMM_LOST
@@ -162,16 +160,114 @@ class _Mux:
     read for it), ``_flush()`` / ``_wants_write()`` (its turn to write),
     ``_backlog_bytes()``, ``_is_ending()``, ``_is_closed()``, ``assoc_id``."""
 
+    __slots__ = ()
+
     credit: _SendCredit
+    #: "one-to-one" or "one-to-many"
+    style = "one-to-many"
 
-    def want_write(self, transport: "SCTPTransport") -> None:
-        raise NotImplementedError
-
-    def detach(self, transport: "SCTPTransport") -> None:
-        raise NotImplementedError
+    def transport_started(self, transport: "SCTPTransport") -> None:
+        """connection_made() was called: messages may flow."""
 
     def reading_changed(self, transport: "SCTPTransport", paused: bool) -> None:
         raise NotImplementedError
+
+    def want_write(self, transport: "SCTPTransport") -> None:
+        """The transport has buffered messages: call its _flush() when the
+        socket is writable, until _wants_write() is False."""
+        raise NotImplementedError
+
+    def writing_done(self, transport: "SCTPTransport") -> None:
+        """The transport's buffer is empty."""
+
+    def detach(self, transport: "SCTPTransport") -> None:
+        """The transport is closed: nothing more for it."""
+        raise NotImplementedError
+
+    def abort(self, transport: "SCTPTransport", gone: bool) -> None:
+        """Send ABORT for the association (``gone``: it has already ended)."""
+        raise NotImplementedError
+
+    def shutdown(self, transport: "SCTPTransport") -> None:
+        """Start SCTP's SHUTDOWN for the association (OSError if it cannot)."""
+        raise NotImplementedError
+
+    def release(self, transport: "SCTPTransport") -> None:
+        """After connection_lost: the socket is no longer the transport's."""
+
+
+class _OwnedSocket(_Mux):
+    """The owner of a one-to-one socket: the transport's own, read and
+    written only for it (the one read loop of _rxcore)."""
+
+    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch")
+    style = "one-to-one"
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        self.credit = _SendCredit()
+        self._loop = loop
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._reading = False  # reader registered
+        self._writing = False  # writer registered
+        self._batch = 4
+
+    def transport_started(self, transport: "SCTPTransport") -> None:
+        self.reading_changed(transport, transport._reading_paused)
+
+    def reading_changed(self, transport: "SCTPTransport", paused: bool) -> None:
+        if paused:
+            self._stop_reading()
+        elif not self._reading and transport._started and not transport._is_closed():
+            self._loop.add_reader(self._fd, self._read_ready, transport)
+            self._reading = True
+
+    def _stop_reading(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._loop.remove_reader(self._fd)
+
+    def _read_ready(self, transport: "SCTPTransport") -> None:
+        """Read batches until the queue is empty (a short batch), the
+        transport pauses or ends."""
+        fd = self._fd
+        self._batch = _rxcore.read_loop(
+            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
+            self._batch,
+            lambda items: transport._read_items(items) and self._reading,
+            transport._read_failed,
+            transport._is_ending,
+        )
+
+    def want_write(self, transport: "SCTPTransport") -> None:
+        if not self._writing:
+            self._loop.add_writer(self._fd, transport._flush)
+            self._writing = True
+
+    def writing_done(self, transport: "SCTPTransport") -> None:
+        if self._writing:
+            self._writing = False
+            self._loop.remove_writer(self._fd)
+
+    def detach(self, transport: "SCTPTransport") -> None:
+        self._stop_reading()
+        self.writing_done(transport)
+
+    def abort(self, transport: "SCTPTransport", gone: bool) -> None:
+        self.detach(transport)
+        if gone:
+            self._sock.close()  # the association is already gone
+        else:
+            try:
+                lowlevel.abort(self._sock)  # SO_LINGER 0 + close: ABORT now
+            except OSError:
+                self._sock.close()
+
+    def shutdown(self, transport: "SCTPTransport") -> None:
+        self._sock.shutdown(socket.SHUT_WR)
+
+    def release(self, transport: "SCTPTransport") -> None:
+        self._sock.close()
 
 
 class _Owner:
@@ -247,7 +343,6 @@ class SCTPTransport(asyncio.Transport):
         "_peer_shutdown",
         "_protocol",
         "_protocol_paused",
-        "_reading",
         "_reading_paused",
         "_rx",
         "_sndbuf",
@@ -286,8 +381,8 @@ class SCTPTransport(asyncio.Transport):
         self._sock: Optional[socket.socket] = sock
         self._fd = sock.fileno()
         self._assoc_id = assoc_id
-        self._mux = mux
-        self._credit = mux.credit if mux is not None else _SendCredit()
+        self._mux: _Mux = mux if mux is not None else _OwnedSocket(loop, sock)
+        self._credit = self._mux.credit
         self._owner = owner
         self._ostreams = ostreams
         self._instreams = instreams
@@ -296,7 +391,6 @@ class SCTPTransport(asyncio.Transport):
         # why the association ended, once it has (connection_lost is due)
         self._cause: Optional[_rxcore.EndCause] = None
         self._started = False
-        self._reading = False  # reader registered (one-to-one)
         self._writing = False  # writer registered (or waiting in the mux)
         self._reading_paused = False
         self._batch = 4
@@ -366,7 +460,7 @@ class SCTPTransport(asyncio.Transport):
 
     def __repr__(self) -> str:
         state = ("open", "closing", "shutdown", "closed")[self._state]
-        style = "one-to-many" if self._mux is not None else "one-to-one"
+        style = self._mux.style
         return (
             f"<SCTPTransport assoc_id={self._assoc_id} {style} {state} "
             f"fd={self._fd} buffered={self._buffer_size}>"
@@ -394,8 +488,8 @@ class SCTPTransport(asyncio.Transport):
             waiter.set_result(None)
         if self._rx:
             self._handle_backlog()
-        if self._mux is None and self._state != _CLOSED and not self._reading_paused:
-            self._add_reader()
+        if self._state != _CLOSED:
+            self._mux.transport_started(self)
 
     # ---- asyncio.BaseTransport ---------------------------------------------------
 
@@ -410,14 +504,10 @@ class SCTPTransport(asyncio.Transport):
             return
         self._state = _CLOSING
         self._rx_drop_data()
-        if self._mux is None and self._reading_paused:
+        if self._reading_paused:
             # Keep reading: SHUTDOWN_COMP arrives as a notification.
             self._reading_paused = False
-            if self._started:
-                self._add_reader()
-        elif self._mux is not None and self._reading_paused:
-            self._reading_paused = False
-            self._mux.reading_changed(self, self._reading_paused)
+            self._mux.reading_changed(self, False)
         if self._rx and self._started:
             self._loop.call_soon(self._handle_backlog)
         if not self._buffer:
@@ -473,10 +563,7 @@ class SCTPTransport(asyncio.Transport):
         if self._state != _OPEN or self._reading_paused:
             return
         self._reading_paused = True
-        if self._mux is None:
-            self._remove_reader()
-        else:
-            self._mux.reading_changed(self, self._reading_paused)
+        self._mux.reading_changed(self, True)
 
     def resume_reading(self) -> None:
         if self._state == _CLOSED or not self._reading_paused:
@@ -484,33 +571,7 @@ class SCTPTransport(asyncio.Transport):
         self._reading_paused = False
         if self._rx:
             self._loop.call_soon(self._handle_backlog)
-        if self._mux is None:
-            if self._started:
-                self._add_reader()
-        else:
-            self._mux.reading_changed(self, self._reading_paused)
-
-    def _add_reader(self) -> None:
-        if not self._reading and self._state != _CLOSED:
-            self._loop.add_reader(self._fd, self._read_ready)
-            self._reading = True
-
-    def _remove_reader(self) -> None:
-        if self._reading:
-            self._reading = False
-            self._loop.remove_reader(self._fd)
-
-    def _read_ready(self) -> None:
-        """Reader callback of a one-to-one socket: read batches until the
-        queue is empty (a short batch), the transport pauses or ends."""
-        fd = self._fd
-        self._batch = _rxcore.read_loop(
-            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
-            self._batch,
-            self._read_items,
-            self._read_failed,
-            self._is_ending,
-        )
+        self._mux.reading_changed(self, False)
 
     def _read_items(self, items: Sequence[Received]) -> bool:
         """Handle one batch read; False when reading must stop."""
@@ -519,7 +580,7 @@ class SCTPTransport(asyncio.Transport):
         # this batch may go out at once (see SENDS_PER_TURN)
         self._credit.left = SENDS_PER_TURN
         self._handle_backlog()
-        return self._state != _CLOSED and not self._reading_paused and self._reading
+        return self._state != _CLOSED and not self._reading_paused
 
     def _is_ending(self) -> bool:
         """The association ended: connection_lost is due (what is still
@@ -719,7 +780,7 @@ class SCTPTransport(asyncio.Transport):
 
     def _eof_received(self) -> None:
         """End of file on a one-to-one socket: the association is gone."""
-        self._remove_reader()
+        self._mux.reading_changed(self, True)
         self._end(None, _WEAK)
 
     # ---- ending ---------------------------------------------------------------------
@@ -758,24 +819,9 @@ class SCTPTransport(asyncio.Transport):
         self._force_close(exc)
 
     def _send_abort(self) -> None:
-        sock = self._sock
-        if sock is None:
-            return
-        if self._mux is None:
-            self._remove_reader()
+        if self._sock is not None:
             self._remove_writer()
-            if self._is_ending():
-                sock.close()  # the association is already gone
-            else:
-                try:
-                    lowlevel.abort(sock)  # SO_LINGER 0 + close: ABORT now
-                except OSError:
-                    sock.close()
-        elif not self._is_ending():
-            try:
-                _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_ABORT, 0, 0, self._assoc_id, None, 0.0)
-            except OSError:
-                pass
+            self._mux.abort(self, self._is_ending())
 
     def _force_close(self, exc: Optional[Exception], *, aborted: bool = False) -> None:
         """The one way out: stop reading and writing, keep what was never
@@ -783,11 +829,7 @@ class SCTPTransport(asyncio.Transport):
         if self._state == _CLOSED:
             return
         self._state = _CLOSED
-        if self._mux is None:
-            self._remove_reader()
-            self._remove_writer()
-        else:
-            self._mux.detach(self)
+        self._mux.detach(self)
         self._writing = False
         if self._buffer:
             self._unsent = list(self._buffer)
@@ -845,10 +887,9 @@ class SCTPTransport(asyncio.Transport):
                         )
                 self._protocol.connection_lost(exc)
         finally:
-            sock = self._sock
-            self._sock = None
-            if sock is not None and self._mux is None:
-                sock.close()
+            if self._sock is not None:
+                self._sock = None
+                self._mux.release(self)
             owner = self._owner
             self._owner = None
             if owner is not None:
@@ -1041,19 +1082,12 @@ class SCTPTransport(asyncio.Transport):
         if self._writing:
             return
         self._writing = True
-        if self._mux is None:
-            self._loop.add_writer(self._fd, self._write_ready)
-        else:
-            self._mux.want_write(self)
+        self._mux.want_write(self)
 
     def _remove_writer(self) -> None:
         if self._writing:
             self._writing = False
-            if self._mux is None:
-                self._loop.remove_writer(self._fd)
-
-    def _write_ready(self) -> None:
-        self._flush()
+            self._mux.writing_done(self)
 
     def _flush(self) -> bool:
         """Send one batch (up to _SEND_BATCH) of buffered messages, then give
@@ -1099,11 +1133,7 @@ class SCTPTransport(asyncio.Transport):
         if self._peer_shutdown or self._is_ending():
             return  # the association is already shutting down / gone
         try:
-            if self._mux is None:
-                assert self._sock is not None
-                self._sock.shutdown(socket.SHUT_WR)
-            else:
-                _sctp.sendmsg(self._fd, b"", 0, 0, _SCTP_EOF, 0, 0, self._assoc_id, None, 0.0)
+            self._mux.shutdown(self)
         except OSError as exc:
             if exc.errno in (errno.ENOTCONN, errno.EPIPE, errno.EINVAL):
                 self._end(None, _WEAK)

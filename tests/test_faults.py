@@ -395,3 +395,51 @@ def test_path_cut_fails_over_and_is_reported(run: Callable[..., Any]) -> None:
         await server.wait_closed()
 
     run(main())
+
+
+# ---- arguments ---------------------------------------------------------------------
+
+
+class Index:
+    """A numpy-like integer: not an int, has __index__."""
+
+    def __init__(self, v: int) -> None:
+        self.v = v
+
+    def __index__(self) -> int:
+        return self.v
+
+
+def test_send_arguments_one_rule(run: Callable[..., Any]) -> None:
+    """transport.send and Association.send: a bool is not a stream
+    (before: stream=True went out on stream 1), unordered must be a bool
+    (before: "yes" was taken as True), an __index__ object is an int."""
+
+    async def main() -> None:
+        side = ServerSide()
+        server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        t, client = await aiosctp.create_sctp_connection(Recorder, "127.0.0.1", port)
+        (sp,) = await side.wait(1)
+        for kw in ({"stream": True}, {"ppid": False}, {"context": True}, {"ttl": True},
+                   {"unordered": "yes"}, {"unordered": 1}, {"stream": 1.0}):
+            with pytest.raises(TypeError):
+                t.send(b"bad", **kw)
+        t.send(b"ok", stream=Index(2), ppid=Index(18), context=Index(1), ttl=Index(0))
+        ((data, info),) = await sp.wait_messages(1)
+        assert data == b"ok" and info.stream == 2 and info.ppid == 18
+        t.close()
+        await client.lost
+        async with aiosctp.connect("127.0.0.1", port) as assoc:
+            with pytest.raises(TypeError):
+                await assoc.send(b"bad", stream=True)
+            with pytest.raises(TypeError):
+                await assoc.send(b"bad", unordered="yes")  # type: ignore[arg-type]
+            await assoc.send(b"ok2", stream=Index(3))
+            (sp2,) = (await side.wait(2))[1:]
+            ((data, info),) = await sp2.wait_messages(1)
+            assert data == b"ok2" and info.stream == 3
+        server.close()
+        await server.wait_closed()
+
+    run(main())
