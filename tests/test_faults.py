@@ -351,11 +351,13 @@ def test_loss_reorder_duplication_keep_order_and_lose_nothing(
     run(main())
 
 
-def test_path_cut_fails_over_and_is_reported(run: Callable[..., Any]) -> None:
+def test_path_cut_fails_over_and_is_reported(
+        run: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
     """A multi-homed association (::1 primary, 127.0.0.1 alternate): ::1 is
     taken away; the association fails over, PeerAddrChange says the path
-    is unreachable, and no message is lost."""
+    is unreachable (and the "aiosctp" logger warns), and no message is lost."""
     n = 300
+    caplog.set_level(logging.INFO, logger="aiosctp")
 
     async def main() -> None:
         side = ServerSide()
@@ -389,6 +391,8 @@ def test_path_cut_fails_over_and_is_reported(run: Callable[..., Any]) -> None:
         down = [e for e in client.of_kind(events.PeerAddrChange)
                 if e.state == events.PeerAddrState.ADDR_UNREACHABLE]
         assert all(str(e.address[0]) == "::1" for e in down), down
+        assert any(r.levelno == logging.WARNING and "ADDR_UNREACHABLE" in r.getMessage()
+                   and "::1" in r.getMessage() for r in caplog.records)
         t.abort()
         await client.lost
         server.close()
