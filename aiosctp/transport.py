@@ -874,17 +874,7 @@ class SCTPTransport(asyncio.Transport):
             if self._started:
                 code = self._cause.code if self._cause is not None else 0
                 for event in unsent_events(unsent, code):
-                    try:
-                        self._notify(event)
-                    except Exception as cb_exc:
-                        self._loop.call_exception_handler(
-                            {
-                                "message": "protocol.notification_received() failed",
-                                "exception": cb_exc,
-                                "transport": self,
-                                "protocol": self._protocol,
-                            }
-                        )
+                    self._call_protocol("notification_received", self._notify, event)
                 self._protocol.connection_lost(exc)
         finally:
             if self._sock is not None:
@@ -1051,32 +1041,27 @@ class SCTPTransport(asyncio.Transport):
         if self._buffer_size <= self._high_water or self._protocol_paused:
             return
         self._protocol_paused = True
+        self._call_protocol("pause_writing", self._protocol.pause_writing)
+
+    def _maybe_resume_protocol(self) -> None:
+        if self._protocol_paused and self._buffer_size <= self._low_water:
+            self._protocol_paused = False
+            self._call_protocol("resume_writing", self._protocol.resume_writing)
+
+    def _call_protocol(self, name: str, method: Callable[..., Any], *args: Any) -> None:
+        """Call a protocol callback whose failure must not stop the
+        transport: an exception goes to the loop's exception handler."""
         try:
-            self._protocol.pause_writing()
+            method(*args)
         except Exception as exc:
             self._loop.call_exception_handler(
                 {
-                    "message": "protocol.pause_writing() failed",
+                    "message": f"protocol.{name}() failed",
                     "exception": exc,
                     "transport": self,
                     "protocol": self._protocol,
                 }
             )
-
-    def _maybe_resume_protocol(self) -> None:
-        if self._protocol_paused and self._buffer_size <= self._low_water:
-            self._protocol_paused = False
-            try:
-                self._protocol.resume_writing()
-            except Exception as exc:
-                self._loop.call_exception_handler(
-                    {
-                        "message": "protocol.resume_writing() failed",
-                        "exception": exc,
-                        "transport": self,
-                        "protocol": self._protocol,
-                    }
-                )
 
     def _want_write(self) -> None:
         if self._writing:

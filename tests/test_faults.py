@@ -93,6 +93,20 @@ async def finish(server: Any) -> None:
         await server.wait_closed()
 
 
+async def ended_with_report(proto: Recorder, exc: Any, unsent: int, server: Any) -> None:
+    """connection_lost's exception gave the count; every SendFailed came
+    before it; then the server is closed."""
+    assert f"{unsent} messages" in str(exc), exc
+    check_all_sent_before_lost(proto)
+    await finish(server)
+
+
+async def close_down(server: Any, t: Any, client: Recorder) -> None:
+    t.abort()
+    await client.lost
+    await finish(server)
+
+
 @pytest.mark.parametrize("style", STYLES)
 def test_peer_abort_backlog_every_message_accounted(
         run: Callable[..., Any], style: str) -> None:
@@ -174,9 +188,7 @@ def test_peer_abort_kernel_and_transport_reports(run: Callable[..., Any], style:
         kernel = got[: len(got) - unsent]
         assert kernel, "the kernel reported nothing"
         assert got[len(got) - unsent:] == list(range(n - unsent, n))
-        assert f"{unsent} messages" in str(exc)
-        check_all_sent_before_lost(proto)
-        await finish(server)
+        await ended_with_report(proto, exc, unsent, server)
 
     run(main())
 
@@ -209,9 +221,7 @@ def test_peer_shutdown_with_data_left(run: Callable[..., Any], style: str) -> No
         got = reported(proto)
         assert got, "nothing reported"
         assert sorted(delivered + got) == list(range(n))
-        assert f"{len(got)} messages" in str(exc)
-        check_all_sent_before_lost(proto)
-        await finish(server)
+        await ended_with_report(proto, exc, len(got), server)
 
     run(main())
 
@@ -231,9 +241,8 @@ def test_user_abort_reports_the_buffer(run: Callable[..., Any], style: str) -> N
         exc = await proto.lost
         assert isinstance(exc, ConnectionAbortedError), exc
         assert reported(proto) == list(range(2000 - unsent, 2000))
-        check_all_sent_before_lost(proto)
         peer.close()
-        await finish(server)
+        await ended_with_report(proto, exc, unsent, server)
 
     run(main())
 
@@ -294,10 +303,7 @@ def test_mixed_address_lists_keep_both_families(run: Callable[..., Any], order: 
         assert _has(peer, "127.0.0.1") and _has(peer, "::1"), peer
         seen = _hosts(sp.transport.get_extra_info("peer_addresses"))
         assert _has(seen, "127.0.0.1") and _has(seen, "::1"), seen
-        t.close()
-        await client.lost
-        server.close()
-        await server.wait_closed()
+        await close_down(server, t, client)
 
     run(main())
 
@@ -343,10 +349,7 @@ def test_loss_reorder_duplication_keep_order_and_lose_nothing(
             seq = seq_of(d)
             assert d == msg(seq, 100 + seq % 300) and info.ppid == seq
             assert info.unordered == (seq % 7 == 0)
-        t.close()
-        await client.lost
-        server.close()
-        await server.wait_closed()
+        await close_down(server, t, client)
 
     run(main())
 
@@ -393,10 +396,7 @@ def test_path_cut_fails_over_and_is_reported(
         assert all(str(e.address[0]) == "::1" for e in down), down
         assert any(r.levelno == logging.WARNING and "ADDR_UNREACHABLE" in r.getMessage()
                    and "::1" in r.getMessage() for r in caplog.records)
-        t.abort()
-        await client.lost
-        server.close()
-        await server.wait_closed()
+        await close_down(server, t, client)
 
     run(main())
 
