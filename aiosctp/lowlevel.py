@@ -20,7 +20,7 @@ import os
 import socket
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
-from . import _sctp, events
+from . import _nosctp, _sctp, events
 from .events import Event
 from .message import Message, MessageInfo
 from .options import *  # noqa: F401,F403  (the typed socket options)
@@ -99,12 +99,16 @@ def sctp_socket(family: int = socket.AF_INET, style: str = "one-to-one") -> sock
     "one-to-many" (SOCK_SEQPACKET).
 
     SCTP_RECVRCVINFO is switched on, so :func:`recvmsg` reports each
-    message's stream, PPID, TSN and association."""
+    message's stream, PPID, TSN and association.
+
+    Where the kernel has no SCTP this raises :class:`OSError` with errno
+    EPROTONOSUPPORT (or ESOCKTNOSUPPORT), its message saying to load the
+    ``sctp`` kernel module or to run under the project's sandbox runner."""
     try:
         kind = _STYLES[style]
     except (KeyError, TypeError):
         raise ValueError(f"style must be 'one-to-one' or 'one-to-many', not {style!r}") from None
-    sock = socket.socket(family, kind, IPPROTO_SCTP)
+    sock = _nosctp.sctp_socket(family, kind)
     try:
         sock.setsockopt(SOL_SCTP, _SCTP_RECVRCVINFO, 1)
     except BaseException:
