@@ -3,7 +3,8 @@
 - every public name of aiosctp's modules and of ``sctp`` has a docstring,
   and so has every public method and property of aiosctp's public classes
   (one inherited from the asyncio interface it implements counts);
-- the README's Python snippets pass ``mypy --strict`` against the package;
+- the Python snippets of the README and of docs/*.rst pass ``mypy --strict``
+  against the package;
 - ``aiosctp.lowlevel.__all__`` is a static list (mypy and Sphinx follow it)
   that re-exports every name of ``aiosctp.options``.
 """
@@ -103,12 +104,18 @@ def test_docstring_check_sees_a_missing_docstring() -> None:
     assert not _documented(vars(Bare)["value"])
 
 
-def readme_snippets() -> List[Tuple[int, str]]:
-    """(line, code) of each ```python block of README.md."""
-    text = (ROOT / "README.md").read_text()
+def readme_snippets() -> List[Tuple[str, str]]:
+    """(where, code) of each ```python block of README.md and each
+    ``.. code-block:: python`` of the Sphinx pages in docs/."""
     out = []
+    text = (ROOT / "README.md").read_text()
     for m in re.finditer(r"^```python\n(.*?)^```", text, re.S | re.M):
-        out.append((text[:m.start()].count("\n") + 1, m.group(1)))
+        out.append((f"README.md:{text[:m.start()].count(chr(10)) + 1}", m.group(1)))
+    for page in sorted((ROOT / "docs").glob("*.rst")):
+        text = page.read_text()
+        for m in re.finditer(r"^\.\. code-block:: python\n\n((?:(?:   .*)?\n)+)", text, re.M):
+            out.append((f"docs/{page.name}:{text[:m.start()].count(chr(10)) + 1}",
+                        textwrap.dedent(m.group(1))))
     return out
 
 
@@ -124,12 +131,14 @@ def as_module(code: str) -> str:
 
 
 def test_readme_has_snippets() -> None:
-    assert len(readme_snippets()) >= 2
+    where = [w for w, _ in readme_snippets()]
+    assert sum(w.startswith("README.md") for w in where) >= 2
+    assert sum(w.startswith("docs/tutorial.rst") for w in where) >= 6
 
 
-@pytest.mark.parametrize("line,code", readme_snippets(), ids=lambda v: str(v) if isinstance(v, int) else "")
-def test_readme_snippet_passes_mypy_strict(line: int, code: str, tmp_path: Path) -> None:
-    path = tmp_path / f"readme_line_{line}.py"
+@pytest.mark.parametrize("line,code", readme_snippets(), ids=lambda v: v if ":" in v[:40] else "")
+def test_readme_snippet_passes_mypy_strict(line: str, code: str, tmp_path: Path) -> None:
+    path = tmp_path / (re.sub(r"\W", "_", line) + ".py")
     path.write_text(as_module(code))
     ast.parse(path.read_text())
     import aiosctp
@@ -142,7 +151,7 @@ def test_readme_snippet_passes_mypy_strict(line: int, code: str, tmp_path: Path)
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
          "--cache-dir", str(tmp_path / "cache"), str(path)],
         capture_output=True, text=True, cwd=str(tmp_path), env=env)
-    assert proc.returncode == 0, f"README.md line {line}:\n{path.read_text()}\n{proc.stdout}{proc.stderr}"
+    assert proc.returncode == 0, f"{line}:\n{path.read_text()}\n{proc.stdout}{proc.stderr}"
 
 
 def test_lowlevel_all_is_static_and_covers_options() -> None:
