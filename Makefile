@@ -153,12 +153,12 @@ pythons-env: dist
 	    "$$py" -m venv $(SMOKE_DIR)/$$v; \
 	    $(SMOKE_DIR)/$$v/bin/python -m pip install -q --upgrade pip; \
 	    AIOSCTP_WERROR=1 $(SMOKE_DIR)/$$v/bin/python -m pip install -q --no-cache-dir $(SDIST); \
-	done
+	done;
 
 SMOKE := for v in $(PYTHONS); do \
 	    echo "smoke: Python $$v"; \
 	    (cd / && $(abspath $(SMOKE_DIR))/$$v/bin/python -I $(abspath tests/workloads/smoke.py) --installed) || rc=1; \
-	done
+	done;
 
 test-pythons: deps venv pythons-env
 	$(SANDBOX) --timeout 900 -- bash -c 'rc=0; $(SMOKE) exit $$rc'
