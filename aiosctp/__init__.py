@@ -8,8 +8,10 @@
 - :mod:`aiosctp.lowlevel`: typed functions over ordinary sockets
   (sendmsg/recvmsg with stream and PPID, bindx, connectx, peeloff, options).
 - :mod:`aiosctp.events`: the kernel's notifications as dataclasses.
-- :mod:`aiosctp.sandbox`: run a command where kernel SCTP exists (a
-  user-mode Linux kernel where the host has none).
+
+The test sandbox (a user-mode Linux kernel with SCTP, for hosts without it)
+is a development tool of the project, ``tools/sandbox``, not part of this
+package.
 """
 
 from . import events, lowlevel

@@ -239,7 +239,7 @@ class Unknown(Event):
     raw: bytes
 
 
-#: Every notification class, for subscribe(sock, *ALL_EVENTS).
+#: Every notification class, for ``subscribe(sock, *ALL_EVENTS)``.
 ALL_EVENTS: Tuple[Type[Event], ...] = (
     AssocChange,
     PeerAddrChange,

@@ -180,11 +180,14 @@ class Association:
 
     @property
     def transport(self) -> SCTPTransport:
+        """The association's :class:`~aiosctp.SCTPTransport` (for what this
+        class does not wrap: socket options, stream handlers, limits)."""
         assert self._transport is not None
         return self._transport
 
     @property
     def assoc_id(self) -> int:
+        """The kernel's association id (0 before the association is up)."""
         return self._transport.assoc_id if self._transport is not None else 0
 
     @property
@@ -194,14 +197,19 @@ class Association:
 
     @property
     def local_address(self) -> Any:
+        """The local address of the socket (``getsockname()``), None before
+        the association is up."""
         return self._transport.get_extra_info("sockname") if self._transport else None
 
     @property
     def ostreams(self) -> int:
+        """Outbound streams agreed with the peer (valid stream numbers for
+        sending are 0 to ostreams - 1)."""
         return int(self._transport.get_extra_info("ostreams")) if self._transport else 0
 
     @property
     def instreams(self) -> int:
+        """Inbound streams agreed with the peer."""
         return int(self._transport.get_extra_info("instreams")) if self._transport else 0
 
     @property

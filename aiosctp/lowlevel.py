@@ -20,11 +20,10 @@ import os
 import socket
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
-from . import _checks, _sctp, events
+from . import _checks, _nosctp, _sctp, events
 from .events import Event
 from .message import Message, MessageInfo
 from .options import *  # noqa: F401,F403  (the typed socket options)
-from .options import __all__ as _options_all
 from .options import set_event
 
 __all__ = [
@@ -49,7 +48,122 @@ __all__ = [
     "unsubscribe",
     "abort",
     "resolve",
-] + list(_options_all)
+    # re-exported from aiosctp.options, listed here (not computed) so that
+    # type checkers see them; tests/host/test_api_docs.py checks that the
+    # list covers options.__all__
+    "AssocState",
+    "AddrState",
+    "SppFlags",
+    "PrPolicy",
+    "StreamResetFlags",
+    "StreamScheduler",
+    "HmacId",
+    "PfExpose",
+    "InitMsg",
+    "PeerAddrInfo",
+    "Status",
+    "RtoInfo",
+    "AssocInfo",
+    "PeerAddrParams",
+    "SndInfo",
+    "PrInfo",
+    "SackInfo",
+    "PrStatus",
+    "PeerAddrThlds",
+    "AssocStats",
+    "set_nodelay",
+    "get_nodelay",
+    "set_autoclose",
+    "get_autoclose",
+    "set_disable_fragments",
+    "get_disable_fragments",
+    "set_mapped_v4",
+    "get_mapped_v4",
+    "set_fragment_interleave",
+    "get_fragment_interleave",
+    "set_partial_delivery_point",
+    "get_partial_delivery_point",
+    "set_recvrcvinfo",
+    "get_recvrcvinfo",
+    "set_recvnxtinfo",
+    "get_recvnxtinfo",
+    "set_auto_asconf",
+    "get_auto_asconf",
+    "set_reuse_port",
+    "get_reuse_port",
+    "get_assoc_number",
+    "set_maxseg",
+    "get_maxseg",
+    "set_max_burst",
+    "get_max_burst",
+    "set_context",
+    "get_context",
+    "set_pr_supported",
+    "get_pr_supported",
+    "set_reconfig_supported",
+    "get_reconfig_supported",
+    "set_enable_stream_reset",
+    "get_enable_stream_reset",
+    "set_stream_scheduler",
+    "get_stream_scheduler",
+    "set_interleaving_supported",
+    "get_interleaving_supported",
+    "set_asconf_supported",
+    "get_asconf_supported",
+    "set_auth_supported",
+    "get_auth_supported",
+    "set_ecn_supported",
+    "get_ecn_supported",
+    "set_expose_pf_state",
+    "get_expose_pf_state",
+    "set_initmsg",
+    "get_initmsg",
+    "get_status",
+    "get_peer_addr_info",
+    "set_event",
+    "get_event",
+    "set_rtoinfo",
+    "get_rtoinfo",
+    "set_associnfo",
+    "get_associnfo",
+    "set_peer_addr_params",
+    "get_peer_addr_params",
+    "set_default_sndinfo",
+    "get_default_sndinfo",
+    "set_default_prinfo",
+    "get_default_prinfo",
+    "set_adaptation_layer",
+    "get_adaptation_layer",
+    "set_primary_addr",
+    "get_primary_addr",
+    "set_peer_primary_addr",
+    "set_delayed_sack",
+    "get_delayed_sack",
+    "reset_streams",
+    "add_streams",
+    "reset_assoc",
+    "set_stream_scheduler_value",
+    "get_stream_scheduler_value",
+    "set_auth_chunk",
+    "set_auth_key",
+    "set_auth_active_key",
+    "get_auth_active_key",
+    "delete_auth_key",
+    "deactivate_auth_key",
+    "get_peer_auth_chunks",
+    "get_local_auth_chunks",
+    "set_hmac_ident",
+    "get_hmac_ident",
+    "get_pr_assoc_status",
+    "get_pr_stream_status",
+    "set_remote_udp_encaps_port",
+    "get_remote_udp_encaps_port",
+    "set_peer_addr_thlds",
+    "get_peer_addr_thlds",
+    "set_probe_interval",
+    "get_probe_interval",
+    "get_assoc_stats",
+]
 
 IPPROTO_SCTP: int = _sctp.IPPROTO_SCTP
 SOL_SCTP: int = _sctp.SOL_SCTP
@@ -97,12 +211,16 @@ def sctp_socket(family: int = socket.AF_INET, style: str = "one-to-one") -> sock
     "one-to-many" (SOCK_SEQPACKET).
 
     SCTP_RECVRCVINFO is switched on, so :func:`recvmsg` reports each
-    message's stream, PPID, TSN and association."""
+    message's stream, PPID, TSN and association.
+
+    Where the kernel has no SCTP this raises :class:`OSError` with errno
+    EPROTONOSUPPORT (or ESOCKTNOSUPPORT), its message saying to load the
+    ``sctp`` kernel module or to run under the project's sandbox runner."""
     try:
         kind = _STYLES[style]
     except (KeyError, TypeError):
         raise ValueError(f"style must be 'one-to-one' or 'one-to-many', not {style!r}") from None
-    sock = socket.socket(family, kind, IPPROTO_SCTP)
+    sock = _nosctp.sctp_socket(family, kind)
     try:
         sock.setsockopt(SOL_SCTP, _SCTP_RECVRCVINFO, 1)
     except BaseException:

@@ -91,6 +91,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
 
     @property
     def style(self) -> str:
+        """The socket style: "one-to-one" or "one-to-many", as given to create_sctp_server()."""
         return self._style
 
     @property

@@ -1139,6 +1139,7 @@ class SCTPTransport(asyncio.Transport):
         self._stream_handlers[stream] = handler
 
     def get_stream_handler(self, stream: int) -> Optional[StreamHandler]:
+        """The handler set for ``stream`` by set_stream_handler(), or None."""
         return self._stream_handlers.get(stream)
 
     # ---- limits ----------------------------------------------------------------------
@@ -1158,12 +1159,14 @@ class SCTPTransport(asyncio.Transport):
         self._max_message_size = value
 
     def set_max_message_size(self, value: int) -> None:
+        """Set :attr:`max_message_size` (TypeError/ValueError as there)."""
         self.max_message_size = value
 
     # ---- association ------------------------------------------------------------------
 
     @property
     def assoc_id(self) -> int:
+        """The kernel's id of this transport's association."""
         return self._assoc_id
 
     def _live_sock(self) -> socket.socket:

@@ -343,7 +343,7 @@ def in_guest_or_sctp() -> bool:
 
 def reexec_in_sandbox(argv: Sequence[str], timeout: Optional[float] = None) -> int:
     """Run this script again inside the sandbox guest (host without SCTP)."""
-    cmd = [venv_python(), "-m", "aiosctp.sandbox"]
+    cmd = [venv_python(), os.path.join(ROOT, "tools", "sandbox", "aiosctp_sandbox", "sandbox.py")]
     if timeout:
         cmd += ["--timeout", str(int(timeout))]
     cmd += ["--", venv_python()] + list(argv)

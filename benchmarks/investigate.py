@@ -3,7 +3,7 @@
 
     python benchmarks/investigate.py [accounting] [collapse] [mmsg] [--quick]
 
-(inside the sandbox: `.venv/bin/python -m aiosctp.sandbox -- .venv/bin/python
+(inside the sandbox: `.venv/bin/aiosctp-sandbox -- .venv/bin/python
 benchmarks/investigate.py`; on a host without kernel SCTP it re-runs itself
 there.)
 

@@ -6,7 +6,7 @@
                              [--big-assocs N] [--stream-rcvbuf BYTES]
 
 Runs inside the sandbox guest (``make bench`` =
-``.venv/bin/python -m aiosctp.sandbox -- .venv/bin/python benchmarks/run.py``);
+``.venv/bin/aiosctp-sandbox -- .venv/bin/python benchmarks/run.py``);
 started on a host without kernel SCTP it re-runs itself there.
 
 Each contender is a server process and a client process on 127.0.0.1

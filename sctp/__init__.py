@@ -53,6 +53,7 @@ import time  # noqa: F401  (a public name of 0.7.3's module)
 import typing as _t
 
 from aiosctp import _sctp as _core
+from aiosctp._nosctp import sctp_socket as _new_sctp_socket
 
 from . import _compat_sctp as _sctp
 
@@ -721,7 +722,7 @@ class sctpsocket(object):
         order = _check_ppid_order(ppid_byte_order)
         created = not sk
         if not sk:
-            sk = _socket.socket(family, style, IPPROTO_SCTP)
+            sk = _new_sctp_socket(family, style)  # explains a kernel without SCTP
         self._style = style
         self._sk = sk
         self._family = family

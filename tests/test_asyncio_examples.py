@@ -12,13 +12,18 @@ from pathlib import Path
 
 import pytest
 
+import aiosctp
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+PKG_ROOT = Path(aiosctp.__file__).resolve().parents[1]
 
 
 def _env() -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # the aiosctp this suite tests: the checkout's, or the installed wheel's
+    # when `make test` runs the suite from the unpacked sdist
+    env["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 

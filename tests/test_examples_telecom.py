@@ -22,8 +22,11 @@ from typing import Dict, List, Sequence
 
 import pytest
 
+import aiosctp
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+PKG_ROOT = Path(aiosctp.__file__).resolve().parents[1]
 TIMEOUT = 300  # a hang guard only: tshark alone takes seconds to start in the guest
 
 #: _ws.expert.severity of a warning (PI_WARN); errors (malformed) are above
@@ -32,7 +35,9 @@ PI_WARN = 0x00600000
 
 def _env() -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    # the aiosctp this suite tests: the checkout's, or the installed wheel's
+    # when `make test` runs the suite from the unpacked sdist
+    env["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 

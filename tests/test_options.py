@@ -3,7 +3,7 @@ real kernel: set-then-get round trips, the effects the options have on live
 associations over loopback, and the errors bad input gives.
 
 Needs kernel SCTP: run inside the sandbox, e.g.
-``python -m aiosctp.sandbox -- python -m pytest tests/test_options.py``.
+``make test`` or ``.venv/bin/aiosctp-sandbox -- .venv/bin/python -m pytest tests/test_options.py``.
 The guest has 127.0.0.1-127.0.0.4 on lo (multi-homing) and IPv6 ::1.
 """
 

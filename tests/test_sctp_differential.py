@@ -252,7 +252,7 @@ def scenario(which: str, name: str, ref_python: str) -> Any:
             return proc
         assert proc.returncode == 0, (which, name, proc.returncode, proc.stderr[-3000:])
         doc = json.loads(proc.stdout)
-        expected_dir = "site-packages" if which == "ref" else str(H.REPO / "sctp")
+        expected_dir = "site-packages" if which == "ref" else str(H.PKG_ROOT / "sctp")
         assert expected_dir in doc["sctp"], (which, doc["sctp"])
         result = doc["results"][name]
         assert "trace" not in result, "%s %s failed:\n%s" % (which, name, result["trace"])
@@ -385,7 +385,7 @@ def test_connectx_lets_other_threads_run(ref_python):
     ref = _probe([ref_python, "-I"], "gil", ref=True)
     ours = _probe([sys.executable], "gil", ref=False)
     assert ref["thread_done"] and ours["thread_done"]
-    assert "site-packages" in ref["sctp"] and ours["sctp"].startswith(str(H.REPO))
+    assert "site-packages" in ref["sctp"] and ours["sctp"].startswith(str(H.PKG_ROOT))
     assert ref["ran_during_connectx"] is False  # D19: 0.7.3 holds the GIL
     assert ours["ran_during_connectx"] is True
     assert ours["outcome"] == "TimeoutError"  # ETIMEDOUT: the INIT was never answered

@@ -50,11 +50,12 @@ def test_default_and_environment_variable():
     for value, want in [(None, "host host"), ("network", "network network"),
                         ("pysctp-0.7.3", "pysctp-0.7.3 pysctp-0.7.3"), ("", "host host")]:
         env = H.shim_env() if value is None else H.shim_env(AIOSCTP_SCTP_PPID_ORDER=value)
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+        # -I: no cwd on sys.path (from an unpacked sdist, a tree without the compiled core)
+        out = subprocess.run([sys.executable, "-I", "-c", code], env=env, capture_output=True,
                              text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert out.stdout.split() == want.split()
-    bad = subprocess.run([sys.executable, "-c", "import sctp"], capture_output=True, text=True,
+    bad = subprocess.run([sys.executable, "-I", "-c", "import sctp"], capture_output=True, text=True,
                          env=H.shim_env(AIOSCTP_SCTP_PPID_ORDER="big-endian"), timeout=60)
     assert bad.returncode != 0 and "ppid_byte_order must be one of" in bad.stderr
 

@@ -1,7 +1,7 @@
-"""Host-side tests of aiosctp/sandbox.py: each boots a user-mode-linux guest.
+"""Host-side tests of the sandbox runner (tools/sandbox): each boots a user-mode-linux guest.
 
 Run on the host (``make test-sandbox``), before the main suite, which itself
-runs inside one guest.  The runner is driven as ``python aiosctp/sandbox.py
+runs inside one guest.  The runner is driven as ``python tools/sandbox/aiosctp_sandbox/sandbox.py
 --uml -- CMD`` (stdlib only: no built extension needed); ``--uml`` boots the
 guest even on a host whose own kernel has SCTP, so these tests check the guest
 path everywhere.
@@ -28,8 +28,9 @@ from typing import IO, Any, Dict, List, Mapping, Optional, Set, Tuple, Union
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX_PY = ROOT / "aiosctp" / "sandbox.py"
-FPFIX_C = ROOT / "aiosctp" / "_fpfix.c"
+TOOL = ROOT / "tools" / "sandbox" / "aiosctp_sandbox"
+SANDBOX_PY = TOOL / "sandbox.py"
+FPFIX_C = TOOL / "_fpfix.c"
 BOOT_TIMEOUT = 300  # generous: boots take seconds, but CI machines can be slow
 
 
@@ -367,7 +368,7 @@ def test_fpfix_forced_boots_and_sctp_works(tmp_path: Path) -> None:
     assert "merged" in lines  # ...and rewrote UML's XSAVE writes
     # compiled into the cache, never into the source tree
     assert list((tmp_path / "cache" / "aiosctp").glob("fpfix-preload-*.so"))
-    assert not list((ROOT / "aiosctp").glob("fpfix*"))
+    assert not list(TOOL.glob("fpfix*"))
 
 
 def test_fpfix_auto_decision(tmp_path: Path) -> None:
@@ -546,7 +547,7 @@ def test_module_is_standalone_and_strictly_typed() -> None:
 
 
 def test_script_runs_with_isolated_python() -> None:
-    """``python aiosctp/sandbox.py`` must work without the package or the extension."""
+    """``python tools/sandbox/aiosctp_sandbox/sandbox.py`` must work without the package or the extension."""
     proc = subprocess.run([sys.executable, "-I", str(SANDBOX_PY), "--help"],
                           capture_output=True, text=True, cwd="/")
     assert proc.returncode == 0

@@ -20,6 +20,11 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 import sctp
 
 REPO = Path(__file__).resolve().parents[2]
+#: Where this project's sctp/_sctp/aiosctp are imported from: the checkout
+#: (editable install), or the venv's site-packages when `make test` runs the
+#: suite from the unpacked sdist against the installed wheel (the sdist's
+#: aiosctp/ has no compiled core).
+PKG_ROOT = Path(sctp.__file__).resolve().parents[1]
 PYSCTP_DIR = Path(__file__).resolve().parent
 WAIT = 10.0
 
@@ -178,9 +183,9 @@ def run_json(argv: Sequence[str], *, env: Optional[dict] = None, cwd: Optional[s
 
 def shim_env(**extra: str) -> dict:
     """The environment for a subprocess that must import this project's
-    ``sctp`` and ``_sctp`` (from the checkout, whatever the install)."""
+    ``sctp`` and ``_sctp`` (those this suite tests: PKG_ROOT)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    env["PYTHONPATH"] = os.pathsep.join([str(PKG_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.pop(sctp.PPID_ORDER_ENV, None)
     env.update(extra)
     return env
