@@ -27,14 +27,17 @@ Users see:
 
 Constants are module constants, except those that belong to one event or
 structure, which are class constants (``assoc_change.state_COMM_UP``...).
-Every constant has the value the Linux kernel uses.
+Every constant has the value the Linux kernel uses, except the seven
+``error_*`` codes, which keep 0.7.3's values unless ``AIOSCTP_SCTP_COMPAT=linux``.
 
-PPIDs are host-order integers in both directions (``ppid=46`` is Diameter;
-a received Diameter message reports 46) and big-endian on the wire. PySCTP
-0.7.3 returned received PPIDs byte-swapped (network order) and earlier
-releases wanted them pre-swapped on send: :data:`ppid_byte_order` (or the
+On its defaults the module behaves as PySCTP 0.7.3 wherever a working
+program could notice, PPIDs included: ``sctp_send(ppid=46)`` sends 46 and a
+received PPID is reported in network order (programs call ``ntohl()``).
+New code sets :data:`ppid_byte_order` to ``"host"`` (or the
 ``AIOSCTP_SCTP_PPID_ORDER`` environment variable, or the per-socket
-``ppid_byte_order`` attribute) selects that behaviour for such programs.
+``ppid_byte_order`` attribute) to get host-order integers both ways;
+programs written for releases before 0.7, which ``htonl()`` what they send
+too, use ``"network"``. See docs/sctp-compat.md.
 
 Like 0.7.3, this module re-exports the socket module's names
 (``from sctp import *`` gives ``AF_INET``...), and ``sctp.socket`` is the
@@ -54,6 +57,7 @@ import typing as _t
 
 from aiosctp import _sctp as _core
 
+from . import _compat_sctp  # noqa: F401  (bound here too when _sctp.py loaded it first)
 from . import _compat_sctp as _sctp
 
 #: As in 0.7.3, ``sctp.socket`` is the socket module (not its socket class).
@@ -103,14 +107,15 @@ SOCK_STREAM = _sctp.getconstant("SOCK_STREAM")  # type: ignore[misc,assignment]
 # ---- PPID byte order (an addition: see the module docstring) -------------------
 
 #: ``ppid`` is the integer meant (46 for Diameter) when sending and when
-#: receiving. The default.
+#: receiving. For new code (the default is :data:`PPID_PYSCTP_073`).
 PPID_HOST_ORDER = "host"
 #: ``ppid`` is the 32-bit field in network byte order, both ways: for
 #: programs that ``htonl()`` what they send and ``ntohl()`` what they receive
 #: (written for PySCTP releases before 0.7).
 PPID_NETWORK_ORDER = "network"
-#: Exactly PySCTP 0.7.3: sent PPIDs are host order, received ones (in
-#: ``sndrcvinfo.ppid`` and ``send_failed.info.ppid``) network order.
+#: Exactly PySCTP 0.7.3, the default: sent PPIDs are host order, received
+#: ones (in ``sndrcvinfo.ppid`` and ``send_failed.info.ppid``) network
+#: order, which programs written for PySCTP ``ntohl()`` (docs/sctp-compat.md).
 PPID_PYSCTP_073 = "pysctp-0.7.3"
 PPID_BYTE_ORDERS = (PPID_HOST_ORDER, PPID_NETWORK_ORDER, PPID_PYSCTP_073)
 #: Environment variable read at import to set :data:`ppid_byte_order`.
@@ -127,7 +132,14 @@ def _check_ppid_order(value: object) -> str:
 
 #: The PPID byte order of sockets created from now on (each socket keeps its
 #: own in ``sock.ppid_byte_order``). Set from $AIOSCTP_SCTP_PPID_ORDER.
-ppid_byte_order = _check_ppid_order(os.environ.get(PPID_ORDER_ENV) or PPID_HOST_ORDER)
+ppid_byte_order = _check_ppid_order(os.environ.get(PPID_ORDER_ENV) or PPID_PYSCTP_073)
+
+# The other behaviours of 0.7.3 a working program can observe (error codes,
+# paddrparams): $AIOSCTP_SCTP_COMPAT, see _sctp.compat_mode.
+COMPAT_PYSCTP_073 = _sctp.COMPAT_PYSCTP_073
+COMPAT_LINUX = _sctp.COMPAT_LINUX
+COMPAT_MODES = _sctp.COMPAT_MODES
+COMPAT_ENV = _sctp.COMPAT_ENV
 
 
 ####################################### STRUCTURES FOR SCTP MESSAGES AND EVENTS

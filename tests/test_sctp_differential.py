@@ -3,12 +3,13 @@
 tests/pysctp/differential_scenarios.py is run, one scenario per process,
 with the reference interpreter (.venv-pysctp: PySCTP 0.7.3 from PyPI, made
 by scripts/pysctp-ref.sh) and with ours; both print JSON and the results
-are compared key by key. Every key that differs must be one of the
-deliberate differences listed below, each with the check that the reference
-shows the old behaviour and ours the new one, and each tagged with the id
-under which docs/sctp-compat.md explains it. A third run of ours with
-AIOSCTP_SCTP_PPID_ORDER=pysctp-0.7.3 must report the received PPIDs exactly
-as 0.7.3 does.
+are compared key by key. Ours runs with the documented switches on
+(AIOSCTP_SCTP_PPID_ORDER=host, AIOSCTP_SCTP_COMPAT=linux): every key that
+differs must be one of the deliberate differences listed below, each with
+the check that the reference shows the old behaviour and ours the new one,
+and each tagged with the id under which docs/sctp-compat.md explains it. A
+third run of ours on its defaults must report the received PPIDs and the
+error codes exactly as 0.7.3 does.
 
 Also here: the connectx()/GIL and connectx()/timeout probes in a network
 namespace with a black hole, PySCTP's test_loopback.py and the Diameter
@@ -193,7 +194,8 @@ CONSTANT_DIFFERENCES = {
 #: Names ours has and 0.7.3 has not (D18).
 ADDED_NAMES = {
     "module": {"PPID_HOST_ORDER", "PPID_NETWORK_ORDER", "PPID_PYSCTP_073", "PPID_BYTE_ORDERS",
-               "PPID_ORDER_ENV", "ppid_byte_order"},
+               "PPID_ORDER_ENV", "ppid_byte_order", "COMPAT_PYSCTP_073", "COMPAT_LINUX",
+               "COMPAT_MODES", "COMPAT_ENV"},
     "paddr_change": {"state_ADDR_CONFIRMED", "state_ADDR_POTENTIALLY_FAILED"},
     "paddrinfo": {"state_PF", "state_UNCONFIRMED"},
     "sctpsocket": {"ppid_byte_order", "get_ppid_byte_order", "set_ppid_byte_order"},
@@ -244,9 +246,11 @@ def scenario(which: str, name: str, ref_python: str) -> Any:
         if which == "ref":
             proc = run_ref(ref_python, [str(SCRIPT), name])
         elif which == "ours":
+            # the documented switches on: everything better than 0.7.3
+            proc = run_ours([str(SCRIPT), name], AIOSCTP_SCTP_PPID_ORDER="host",
+                            AIOSCTP_SCTP_COMPAT="linux")
+        else:  # "ours073": the defaults
             proc = run_ours([str(SCRIPT), name])
-        else:
-            proc = run_ours([str(SCRIPT), name], AIOSCTP_SCTP_PPID_ORDER="pysctp-0.7.3")
         if which == "ref" and name in REF_CRASHES:
             _cache[key] = proc
             return proc
@@ -357,6 +361,10 @@ def test_constants(ref_python):
         else:
             assert ours[name] == value, name
     assert {k: v for k, v in ours.items() if k not in ref} == ADDED_CONSTANTS
+    # on the defaults the error codes are 0.7.3's (D3 needs AIOSCTP_SCTP_COMPAT=linux)
+    defaults = scenario("ours073", "constants", ref_python)
+    for name, (tag, old, _new) in CONSTANT_DIFFERENCES.items():
+        assert defaults[name] == (old if tag == "D3" else ours[name]), name
 
 
 def test_every_difference_is_documented():
@@ -413,8 +421,8 @@ def _diameter_lines(out: str) -> list:
 def test_diameter_example_on_both(ref_python):
     example = str(H.REPO / "examples" / "pysctp_diameter_peer.py")
     ref = run_ref(ref_python, [example])
-    ours = run_ours([example])
-    compat = run_ours([example], AIOSCTP_SCTP_PPID_ORDER="pysctp-0.7.3")
+    ours = run_ours([example], AIOSCTP_SCTP_PPID_ORDER="host")
+    compat = run_ours([example])  # the defaults
     for proc in (ref, ours, compat):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "diameter: OK" in proc.stdout
@@ -425,7 +433,7 @@ def test_diameter_example_on_both(ref_python):
 
 
 def test_pysctp_test_loopback_on_both(ref_python):
-    script = str(H.PYSCTP_DIR / "test_loopback.py")
+    script = str(H.pysctp_sdist() / "test_loopback.py")
     outs = []
     for run in (lambda: run_ref(ref_python, [script]), lambda: run_ours([script])):
         H.wait_ports_free([10001, 10002])
