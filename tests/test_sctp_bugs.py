@@ -33,6 +33,17 @@ import sctp_helpers as H  # noqa: E402
 import sctp  # noqa: E402
 from aiosctp import options as O  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _documented_switches_on(monkeypatch):
+    """These tests check what the module does better than 0.7.3, which is one
+    documented switch away (docs/sctp-compat.md): host-order PPIDs and Linux
+    semantics. The defaults (0.7.3's behaviour) are checked by
+    tests/test_sctp_ppid.py, tests/test_sctp_programs.py and
+    tests/test_sctp_differential.py."""
+    monkeypatch.setattr(sctp, "ppid_byte_order", sctp.PPID_HOST_ORDER)
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_LINUX)
+
 try:
     import _sctp
 except ImportError:
@@ -400,6 +411,30 @@ def test_paddrparams_values_are_applied():
     s.set_paddrparams(p)
     got = O.get_peer_addr_params(s.sock())
     assert (got.hbinterval, got.sackdelay) == (7000, 150)
+    s.close()
+
+
+def test_paddrparams_as_0_7_3_on_the_defaults(monkeypatch):
+    """On the defaults set_paddrparams does what 0.7.3 did on Linux: a
+    leftover hbinterval=1 (or pathmtu, sackdelay, flags) changes nothing,
+    pathmaxrxt is applied; bad values are still refused."""
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_PYSCTP_073)
+    s = sctp.sctpsocket_tcp(socket.AF_INET)
+    before = O.get_peer_addr_params(s.sock())
+    p = s.get_paddrparams(0, ("", 0))
+    p.hbinterval, p.sackdelay, p.pathmtu, p.pathmaxrxt = 1, 150, 1200, 7
+    p.flags = p.flags_HB_DISABLE | p.flags_SACKDELAY_DISABLE
+    s.set_paddrparams(p)
+    got = O.get_peer_addr_params(s.sock())
+    assert (got.hbinterval, got.sackdelay, got.pathmtu, int(got.flags)) == (
+        before.hbinterval, before.sackdelay, before.pathmtu, int(before.flags))
+    assert before.hbinterval != 1 and got.pathmaxrxt == 7
+    p.hbinterval = 1 << 32
+    with pytest.raises(OverflowError):
+        s.set_paddrparams(p)
+    p.hbinterval, p.flags = 1, "1"
+    with pytest.raises(TypeError):
+        s.set_paddrparams(p)
     s.close()
 
 
