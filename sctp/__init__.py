@@ -142,6 +142,17 @@ COMPAT_MODES = _sctp.COMPAT_MODES
 COMPAT_ENV = _sctp.COMPAT_ENV
 
 
+def _timeout_mode(t: _t.Optional[float]) -> float:
+    """A socket's timeout in the core's convention (-1.0 blocking, 0.0
+    nonblocking, > 0 seconds), as _sctp's calls use it: a timeout makes a
+    socket nonblocking, as in 0.7.3, unless AIOSCTP_SCTP_COMPAT=linux (D7)."""
+    if t is None:
+        return -1.0
+    if t > 0 and _sctp.compat_mode != _sctp.COMPAT_LINUX:
+        return 0.0
+    return float(t)
+
+
 ####################################### STRUCTURES FOR SCTP MESSAGES AND EVENTS
 
 
@@ -325,8 +336,11 @@ class paddr_change(notification):
 
 
 class remote_error(notification):
-    """The peer sent an OPERATION ERROR: ``error`` is its cause code (host
-    order), ``data`` the cause as ``bytes``, ``assoc_id``."""
+    """The peer sent an OPERATION ERROR: ``error`` is its cause code,
+    ``data`` the cause, ``assoc_id``. As in 0.7.3 (the default), ``error``
+    is the big-endian field unconverted and ``data`` text (``bytes`` when it
+    is not UTF-8); with ``AIOSCTP_SCTP_COMPAT=linux`` the cause is in host
+    order and ``data`` always ``bytes``."""
 
     def __init__(self, values: _t.Optional[_t.Dict[str, _t.Any]] = None) -> None:
         self.error = 0
@@ -338,7 +352,8 @@ class remote_error(notification):
 class send_failed(notification):
     """A message could not be delivered. ``flags`` is ``flag_DATA_UNSENT``
     (never sent) or ``flag_DATA_SENT`` (sent, never acknowledged); ``data``
-    is the undelivered payload as ``bytes``; ``info`` the message's
+    is the undelivered payload (text as in 0.7.3 when it is UTF-8, else
+    ``bytes``; always ``bytes`` with ``AIOSCTP_SCTP_COMPAT=linux``); ``info`` the message's
     :class:`sndrcvinfo` (stream, ppid, context...); ``error``, ``assoc_id``."""
 
     def __init__(self, values: _t.Optional[_t.Dict[str, _t.Any]] = None) -> None:
@@ -789,8 +804,10 @@ class sctpsocket(object):
         """Set up an association with a peer known by several addresses (a
         list of ``(host, port)``). Returns the association id (also stored
         in ``assoc_id["assoc_id"]`` when a dict is passed, as 0.7.3 did).
-        Other threads run meanwhile; a nonblocking socket returns at once
-        with the handshake in progress, ``settimeout(t)`` bounds the wait."""
+        Other threads run meanwhile; ``settimeout(t)`` bounds the wait. A
+        nonblocking socket starts the handshake and raises
+        ``BlockingIOError`` (EINPROGRESS) as with 0.7.3, or, with
+        ``AIOSCTP_SCTP_COMPAT=linux``, returns the id at once."""
         return _sctp.connectx(self._sk, sockaddrs, assoc_id)
 
     def getpaddrs(self, assoc_id: int = 0) -> _t.Tuple[_t.Any, ...]:
@@ -852,7 +869,7 @@ class sctpsocket(object):
                 self._ttl if timetolive is None else timetolive,
                 0,
                 None,
-                -1.0 if t is None else t,
+                _timeout_mode(t),
             )
             return sent
         if ppid is None:
@@ -899,8 +916,7 @@ class sctpsocket(object):
             # The hot path, what sctp_recv_msg() does without its detours:
             # the core already gives the PPID in host order.
             sk = self._sk
-            t = sk.gettimeout()
-            timeout = -1.0 if t is None else t
+            timeout = _timeout_mode(sk.gettimeout())
             fileno = sk.fileno()
             data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
             if not flags & FLAG_NOTIFICATION:

@@ -120,11 +120,19 @@ _SOL_SCTP = _core.SOL_SCTP
 # ---- compatibility mode ---------------------------------------------------------------------
 #: Exactly what PySCTP 0.7.3 did wherever a working program could notice
 #: (the default): the ``SCTP_*`` error codes of :func:`getconstant` carry
-#: 0.7.3's values, and :func:`set_paddrparams` applies only ``pathmaxrxt``.
+#: 0.7.3's values, :func:`set_paddrparams` applies only ``pathmaxrxt``, a
+#: remote_error's cause is the big-endian field unconverted, the payload
+#: of send_failed/remote_error is text (``bytes`` only where 0.7.3 crashed:
+#: not UTF-8), connectx() on a nonblocking socket raises EINPROGRESS, and
+#: a socket with a timeout (``settimeout(t)``, t > 0) is nonblocking for the
+#: calls of this module, as it was for 0.7.3's (BlockingIOError at once).
 COMPAT_PYSCTP_073 = "pysctp-0.7.3"
 #: Linux's semantics where 0.7.3 differed (for new code): the error codes are
 #: the kernel's (``enum sctp_sn_error``), :func:`set_paddrparams` applies
-#: ``hbinterval``, ``pathmtu``, ``sackdelay`` and ``flags``.
+#: ``hbinterval``, ``pathmtu``, ``sackdelay`` and ``flags``, the remote
+#: error cause is in host order, payloads are ``bytes``, a nonblocking
+#: connectx() returns the new association's id, and ``settimeout(t)`` bounds
+#: the waits of sctp_recv/sctp_send/connectx (``TimeoutError``).
 COMPAT_LINUX = "linux"
 COMPAT_MODES = (COMPAT_PYSCTP_073, COMPAT_LINUX)
 #: Environment variable read at import to set :data:`compat_mode`.
@@ -285,6 +293,10 @@ class _Target:
         self.sock = fd
         t = fd.gettimeout()
         self.timeout = -1.0 if t is None else float(t)
+        if self.timeout > 0 and compat_mode != COMPAT_LINUX:
+            # 0.7.3: a timeout makes the descriptor nonblocking and nothing
+            # waited, so programs catch BlockingIOError (D7)
+            self.timeout = 0.0
 
     def __enter__(self) -> "_Target":
         return self
@@ -386,6 +398,19 @@ _SSF_SSN = struct.Struct("=H")  # at offset 14
 _SSF_TAIL = struct.Struct("=III")  # timetolive, tsn, cumtsn at offset 28
 
 
+def _payload(data: bytes) -> Union[str, bytes]:
+    """The ``data`` of send_failed and remote_error: ``bytes`` with
+    ``compat_mode == "linux"``; otherwise, as 0.7.3, the text when it is
+    UTF-8, and ``bytes`` where 0.7.3 crashed (SIGSEGV) on a payload that is
+    not UTF-8."""
+    if compat_mode == COMPAT_LINUX:
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def _notification_dict(raw: bytes) -> Dict[str, Any]:
     """0.7.3's notification dict (``type``, ``flags``, ``length`` and the
     fields of the known types) from a whole raw notification."""
@@ -416,10 +441,12 @@ def _notification_dict(raw: bytes) -> Dict[str, Any]:
             "cumtsn": cumtsn,
             "assoc_id": sassoc,
         }
-        d.update(error=error, assoc_id=assoc_id, data=bytes(data))
+        d.update(error=error, assoc_id=assoc_id, data=_payload(bytes(data)))
     elif ntype == _core.SCTP_REMOTE_ERROR:
         _, _, cause, assoc_id, data = f
-        d.update(error=cause, assoc_id=assoc_id, data=bytes(data))
+        if compat_mode != COMPAT_LINUX:
+            cause = socket.htons(cause)  # 0.7.3 read the big-endian field as is
+        d.update(error=cause, assoc_id=assoc_id, data=_payload(bytes(data)))
     elif ntype == _core.SCTP_SHUTDOWN_EVENT:
         d.update(assoc_id=f[2])
     elif ntype == _core.SCTP_PARTIAL_DELIVERY_EVENT:
@@ -507,10 +534,18 @@ def connectx(fd: Fd, sockaddrs: Sequence[Address], assoc_id: Any = None) -> int:
     """sctp_connectx(): set up an association with a peer known by the
     addresses ``sockaddrs``; returns its id (also stored as
     ``assoc_id["assoc_id"]`` when ``assoc_id`` is a dict, as 0.7.3 did).
-    The GIL is released while it waits."""
+    The GIL is released while it waits.
+
+    On a nonblocking socket the handshake is started and, as with 0.7.3 (the
+    default :data:`compat_mode`), ``BlockingIOError`` (EINPROGRESS) is
+    raised: programs wait for the socket to become writable before they
+    use it. With ``compat_mode == "linux"`` the id is returned at once,
+    the handshake still in progress."""
     with _Target(fd) as t:
         family = t.sock.family
         new_id: int = _core.connectx(t.fileno(), family, _addr_list(family, sockaddrs), t.timeout)
+        if t.timeout == 0.0 and compat_mode != COMPAT_LINUX:
+            raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
     if isinstance(assoc_id, dict):
         assoc_id["assoc_id"] = new_id
     return new_id

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import socket
 import sys
 import threading
@@ -199,6 +200,23 @@ def test_remote_error_payload_is_bytes_and_cause_host_order():
     conn.close()
 
 
+def test_remote_error_on_the_defaults_as_0_7_3_without_its_crash(monkeypatch):
+    """On the defaults remote_error is 0.7.3's: the cause as 0.7.3 read it
+    (the big-endian field unconverted: 6 reads 1536 on little-endian hosts)
+    and the data as text; a payload that is not UTF-8, on which 0.7.3
+    crashed, comes as bytes."""
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_PYSCTP_073)
+    for payload, kind in ((b"text", str), (b"\xff\x00\xfe\x01", bytes)):
+        cli, conn = H.pair(events=("peer_error",))
+        H.provoke_remote_error(cli, conn, payload)
+        err = cli.sctp_recv(1000)[3]
+        assert type(err) is sctp.remote_error and type(err.data) is kind
+        assert err.data.endswith(payload.decode() if kind is str else payload)
+        assert err.error == socket.htons(6)
+        cli.close()
+        conn.close()
+
+
 def test_notification_larger_than_maxlen_is_read_whole():
     dead = _dead_port()
     u = _failing_sender("send_failure")
@@ -244,9 +262,9 @@ def test_peeled_off_socket_does_not_leak_its_descriptor():
 # ---- 5. the GIL in connectx --------------------------------------------------------------------
 
 
-def _probe(mode):
+def _probe(mode, **env):
     argv = H.netns_command([sys.executable, str(H.PYSCTP_DIR / "connectx_probe.py"), mode])
-    return H.run_json(argv, env=H.shim_env(), cwd=str(H.REPO))
+    return H.run_json(argv, env=H.shim_env(**env), cwd=str(H.REPO))
 
 
 def test_connectx_releases_the_gil():
@@ -256,12 +274,39 @@ def test_connectx_releases_the_gil():
 
 
 def test_connectx_with_a_timeout_raises_timeouterror():
-    assert _probe("timeout")["outcome"] == "TimeoutError"
+    assert _probe("timeout", AIOSCTP_SCTP_COMPAT="linux")["outcome"] == "TimeoutError"
+
+
+def test_connectx_with_a_timeout_on_the_defaults_as_0_7_3():
+    """0.7.3: settimeout() made the descriptor nonblocking and nothing
+    waited; programs written for it catch BlockingIOError (D7)."""
+    assert _probe("timeout")["outcome"] == "BlockingIOError"
+
+
+def test_sctp_recv_with_a_timeout_on_the_defaults_as_0_7_3(monkeypatch):
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_PYSCTP_073)
+    cli, conn = H.pair()
+    conn.settimeout(30)
+    with pytest.raises(BlockingIOError):  # at once, as 0.7.3 (no TimeoutError after 30 s)
+        conn.sctp_recv(100)
+    cli.sctp_send(b"data")
+    assert select.select([conn], [], [], 30)[0]  # as 0.7.3 programs do: wait, then read
+    assert conn.sctp_recv(100)[2] == b"data"
+    cli.close()
+    conn.close()
 
 
 def test_connectx_nonblocking_returns_at_once():
-    assert _probe("nonblocking") == {"outcome": "int", "state_is_cookie_wait": True,
-                                     "sctp": str(H.REPO / "sctp" / "__init__.py")}
+    assert _probe("nonblocking", AIOSCTP_SCTP_COMPAT="linux") == {
+        "outcome": "int", "state_is_cookie_wait": True,
+        "sctp": str(H.REPO / "sctp" / "__init__.py")}
+
+
+def test_connectx_nonblocking_on_the_defaults_raises_einprogress():
+    """As 0.7.3: programs (python-diameter's Node among them) catch
+    EINPROGRESS and wait for the socket to become writable."""
+    out = _probe("nonblocking")
+    assert (out["outcome"], out["errno"]) == ("BlockingIOError", errno.EINPROGRESS)
 
 
 # ---- 6. timeouts and nonblocking sockets ---------------------------------------------------------

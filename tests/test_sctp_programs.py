@@ -254,13 +254,18 @@ def test_python_diameter_node_cer_cea(tmp_path, programs, ref_python):
 # ---- one small program per PPID convention ----------------------------------------------
 
 
-@pytest.mark.parametrize("convention, expected", [
-    ("pysctp-0.7.3", {"server_saw": ["request", 46], "client_saw": ["answer", 46]}, ),
-    ("htonl-ntohl", {"server_saw": ["request", HTONL_46], "client_saw": ["unknown ppid", HTONL_46]}),
-    ("raw", {"server_saw": ["request", HTONL_46], "client_saw": ["unknown ppid", HTONL_46]}),
-    ("none", {"server_saw": ["request", None], "client_saw": ["answer", None]}),
+# what each program sees on PySCTP 0.7.3, and the PPIDs of request and answer on the wire
+@pytest.mark.parametrize("convention, expected, on_wire", [
+    ("pysctp-0.7.3", {"server_saw": ["request", 46], "client_saw": ["answer", 46]}, [46, 46]),
+    ("echo", {"server_saw": ["request", 46], "client_saw": ["answer", HTONL_46]},
+     [46, HTONL_46]),
+    ("htonl-ntohl", {"server_saw": ["request", HTONL_46], "client_saw": ["unknown ppid", HTONL_46]},
+     [HTONL_46, HTONL_46]),
+    ("raw", {"server_saw": ["request", HTONL_46], "client_saw": ["unknown ppid", HTONL_46]},
+     [46, 46]),
+    ("none", {"server_saw": ["request", None], "client_saw": ["answer", None]}, [0, 0]),
 ])
-def test_ppid_convention_programs(tmp_path, ref_python, convention, expected):
+def test_ppid_convention_programs(tmp_path, ref_python, convention, expected, on_wire):
     script = H.PYSCTP_DIR / "ppid_conventions.py"
     results = {}
     for which in ("ref", "ours"):
@@ -270,9 +275,8 @@ def test_ppid_convention_programs(tmp_path, ref_python, convention, expected):
         results[which] = (json_of(proc), wire)
     ref, ref_wire = results["ref"]
     assert ref == dict(expected, convention=convention)
+    assert ref_wire == [(ppid, 0) for ppid in on_wire]
     assert results["ours"] == results["ref"]
-    wire_ppid = {"pysctp-0.7.3": 46, "htonl-ntohl": HTONL_46, "raw": 46, "none": 0}[convention]
-    assert ref_wire == [(wire_ppid, 0), (wire_ppid, 0)]
 
 
 def test_ppid_convention_switches(tmp_path):

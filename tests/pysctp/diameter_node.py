@@ -10,6 +10,7 @@ this project's: ``python diameter_node.py PYTHON_DIAMETER_DIR PORT``.
 import json
 import logging
 import sys
+import threading
 import time
 
 diameter_dir, port = sys.argv[1], int(sys.argv[2])
@@ -39,6 +40,8 @@ def main() -> None:
     peer = client.add_peer("aaa://server.example.org:%d;transport=sctp" % port, "example.org",
                            ip_addresses=["127.0.0.1"], is_persistent=True)
     client.add_application(app(), [peer])
+    for node in (server, client):
+        node.wakeup_interval = 1  # its select() timeout: bounds the time stop() takes
     out = {"library": sctp.__file__}
     server.start()
     client.start()
@@ -58,8 +61,13 @@ def main() -> None:
         if client_peer_on_server.connection:
             out["client_identity_seen_by_server"] = client_peer_on_server.connection.host_identity
     finally:
-        client.stop(wait_timeout=10, force=True)
-        server.stop(wait_timeout=10, force=True)
+        # both at once: each stop() waits for its threads for a few seconds
+        stops = [threading.Thread(target=node.stop, kwargs={"wait_timeout": 10, "force": True})
+                 for node in (client, server)]
+        for t in stops:
+            t.start()
+        for t in stops:
+            t.join()
     print(json.dumps(out))
 
 

@@ -9,6 +9,8 @@ CONVENTION:
                 (written for 0.7.3: PySCTP's own README echo example)
   htonl-ntohl   sctp_send(ppid=htonl(46)); a received PPID is ntohl(info.ppid)
                 (written for PySCTP < 0.7: pycrate_corenet, Osmocom tests)
+  echo          as pysctp-0.7.3, but the server answers with the PPID it
+                received, sctp_send(ppid=info.ppid) (PySCTP's sctp_echo_srv.py)
   raw           sctp_send(ppid=46); a received PPID is info.ppid as reported
                 (programs that compare it with nothing, or only log it)
   none          sctp_send() without a PPID; received PPIDs are not looked at
@@ -29,8 +31,10 @@ convention, port = sys.argv[1], int(sys.argv[2])
 PPID = 46
 
 
-def send(sk, msg):
-    if convention == "pysctp-0.7.3" or convention == "raw":
+def send(sk, msg, echo_ppid=None):
+    if convention == "echo" and echo_ppid is not None:
+        sk.sctp_send(msg, ppid=echo_ppid)
+    elif convention in ("pysctp-0.7.3", "echo", "raw"):
         sk.sctp_send(msg, ppid=PPID)
     elif convention == "htonl-ntohl":
         sk.sctp_send(msg, ppid=socket.htonl(PPID))
@@ -40,11 +44,11 @@ def send(sk, msg):
 
 def recv(sk):
     _addr, _flags, msg, info = sk.sctp_recv(1024)
-    if convention in ("pysctp-0.7.3", "htonl-ntohl"):
-        return msg, socket.ntohl(info.ppid)
+    if convention in ("pysctp-0.7.3", "echo", "htonl-ntohl"):
+        return msg, socket.ntohl(info.ppid), info.ppid
     if convention == "raw":
-        return msg, info.ppid
-    return msg, None
+        return msg, info.ppid, info.ppid
+    return msg, None, None
 
 
 def main():
@@ -57,10 +61,10 @@ def main():
 
     def serve():
         conn, _ = srv.accept()
-        msg, ppid = recv(conn)
+        msg, ppid, reported = recv(conn)
         out["server_saw"] = [msg.decode(), ppid]
         # a server that checks the PPID answers only what it recognises
-        send(conn, b"answer" if ppid in (PPID, None) else b"unknown ppid")
+        send(conn, b"answer" if ppid in (PPID, None) else b"unknown ppid", reported)
         conn.close()
 
     t = threading.Thread(target=serve)
@@ -69,7 +73,7 @@ def main():
     cli.events.data_io = True
     cli.connect(("127.0.0.1", port))
     send(cli, b"request")
-    msg, ppid = recv(cli)
+    msg, ppid, _reported = recv(cli)
     out["client_saw"] = [msg.decode(), ppid]
     t.join()
     cli.close()
