@@ -852,11 +852,12 @@ class sctpsocket(object):
             to is _NO_DEST
             and type(ppid) is int
             and 0 <= ppid <= 0xFFFFFFFF
-            and self._ppid_order == PPID_HOST_ORDER
+            and self._ppid_order != PPID_NETWORK_ORDER
             and not (datalogging or self.datalogging)
         ):
             # The hot path, what sctp_send_msg() does without its detours:
-            # the core takes the PPID in host order.
+            # the core takes the PPID in host order, as "host" and
+            # "pysctp-0.7.3" (the default) do.
             sk = self._sk
             t = sk.gettimeout()
             sent: int = _core.sendmsg(
@@ -912,24 +913,19 @@ class sctpsocket(object):
 
         Which notifications arrive is chosen with ``events``; an unknown
         one raises IOError if ``unexpected_event_raises_exception`` is set."""
-        if self._ppid_order == PPID_HOST_ORDER:
-            # The hot path, what sctp_recv_msg() does without its detours:
-            # the core already gives the PPID in host order.
-            sk = self._sk
-            timeout = _timeout_mode(sk.gettimeout())
-            fileno = sk.fileno()
-            data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
-            if not flags & FLAG_NOTIFICATION:
-                s = _new(sndrcvinfo)  # its __init__ would copy the dict once more
-                s.__dict__ = _sctp._sndrcv_dict(rinfo, raw_ppid=False)
-                return (_sctp._addr_out(addr), flags, data, s)
-            flags, raw = _sctp._notification_rest(fileno, maxlen, timeout, data, flags)
-            return (_sctp._addr_out(addr), flags, None, self._notification(raw))
-        fromaddr, flags, msg, raw = _sctp.sctp_recv_msg(self._sk, maxlen)
-        if flags & FLAG_NOTIFICATION:
-            return (fromaddr, flags, None, self._notification(raw))
-        raw["ppid"] = self._ppid_in(raw["ppid"])
-        return (fromaddr, flags, msg, sndrcvinfo(raw))
+        # What sctp_recv_msg() does, without its detours:
+        # the core gives the PPID in host order, "host" keeps it, the
+        # other settings report the raw field (network order).
+        sk = self._sk
+        timeout = _timeout_mode(sk.gettimeout())
+        fileno = sk.fileno()
+        data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
+        if not flags & FLAG_NOTIFICATION:
+            s = _new(sndrcvinfo)  # its __init__ would copy the dict once more
+            s.__dict__ = _sctp._sndrcv_dict(rinfo, raw_ppid=self._ppid_order != PPID_HOST_ORDER)
+            return (_sctp._addr_out(addr), flags, data, s)
+        flags, raw = _sctp._notification_rest(fileno, maxlen, timeout, data, flags)
+        return (_sctp._addr_out(addr), flags, None, self._notification(raw))
 
     def _notification(self, raw: _t.Dict[str, _t.Any]) -> _t.Any:
         """The notification object for sctp_recv()."""
