@@ -102,6 +102,19 @@ def test_import__sctp_does_not_import_the_sctp_package(tmp_path):
     assert proc.stdout.split() == ["False", "132", "0"]
 
 
+def test_compat_switch_environment_variable(tmp_path):
+    code = ("import _sctp, sctp; print(_sctp.compat_mode, _sctp.getconstant('SCTP_PEER_FAULTY'), "
+            "sctp.paddr_change.error_PEER_FAULTY)")
+    for value, want in [(None, "pysctp-0.7.3 128 128"), ("", "pysctp-0.7.3 128 128"),
+                        ("pysctp-0.7.3", "pysctp-0.7.3 128 128"), ("linux", "linux 6 6")]:
+        env = {} if value is None else {"AIOSCTP_SCTP_COMPAT": value}
+        proc = run("ours", ["-c", code], cwd=str(tmp_path), **env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split() == want.split()
+    bad = run("ours", ["-c", "import _sctp"], cwd=str(tmp_path), AIOSCTP_SCTP_COMPAT="kernel")
+    assert bad.returncode != 0 and "ValueError: compat_mode must be one of" in bad.stderr
+
+
 def test_vendored_pysctp_sctp_py_runs_on_our__sctp(tmp_path, programs):
     sdist = programs / "pysctp-0.7.3"
     shutil.copy(sdist / "sctp.py", tmp_path / "sctp.py")
