@@ -18,7 +18,8 @@
 #                       fresh venv, and the smoke test on every Python claimed
 #   make test-pythons   build + smoke test on every Python in PYTHONS only
 #   make test-sandbox   only the host-side tests of the sandbox runner
-#   make pysctp-ref     .venv-pysctp: PySCTP 0.7.3, the differential tests' reference
+#   make pysctp-ref     .venv-pysctp: PySCTP 0.7.3, the differential tests' reference,
+#                       and the real PySCTP programs the tests run (from PyPI)
 #   make demo           run examples/demo.py in the sandbox
 #   make bench          benchmarks/run.py: every contender in one sandbox boot
 #   make check-sandbox  explain how kernel SCTP is reached on this machine
@@ -172,9 +173,12 @@ typecheck: venv
 
 # PySCTP 0.7.3 from PyPI in .venv-pysctp: the reference of
 # tests/test_sctp_differential.py, made on the host (the sandbox guest has no
-# network); once there, nothing is downloaded again.
+# network); once there, nothing is downloaded again.  Also the real PySCTP
+# programs of tests/test_sctp_programs.py, from PyPI into .venv-pysctp/programs
+# (the 0.7.3 sdist with its tests, pycrate, python-diameter).
 pysctp-ref: deps
 	scripts/pysctp-ref.sh >/dev/null
+	scripts/pysctp-ref-programs.sh >/dev/null
 
 # ONE sandbox boot: the whole suite (from the unpacked sdist, against the
 # installed wheel), then the smoke test on every claimed Python.

@@ -18,8 +18,9 @@ Each peer prints what it sends and receives, with the stream and PPID the
 receiving side reports. Exit status 0 when the exchange completed.
 
 (PySCTP 0.7.3 reports received PPIDs in network byte order: there the
-receiver prints ppid=771751936, 46 byte-swapped. aiosctp's ``sctp`` prints
-46, or, like 0.7.3, 771751936 with AIOSCTP_SCTP_PPID_ORDER=pysctp-0.7.3.)
+receiver prints ppid=771751936, 46 byte-swapped, and so does aiosctp's
+``sctp`` on its defaults, which are 0.7.3's. With AIOSCTP_SCTP_PPID_ORDER=host
+it prints 46.)
 """
 
 import socket

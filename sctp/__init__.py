@@ -27,14 +27,17 @@ Users see:
 
 Constants are module constants, except those that belong to one event or
 structure, which are class constants (``assoc_change.state_COMM_UP``...).
-Every constant has the value the Linux kernel uses.
+Every constant has the value the Linux kernel uses, except the seven
+``error_*`` codes, which keep 0.7.3's values unless ``AIOSCTP_SCTP_COMPAT=linux``.
 
-PPIDs are host-order integers in both directions (``ppid=46`` is Diameter;
-a received Diameter message reports 46) and big-endian on the wire. PySCTP
-0.7.3 returned received PPIDs byte-swapped (network order) and earlier
-releases wanted them pre-swapped on send: :data:`ppid_byte_order` (or the
+On its defaults the module behaves as PySCTP 0.7.3 wherever a working
+program could notice, PPIDs included: ``sctp_send(ppid=46)`` sends 46 and a
+received PPID is reported in network order (programs call ``ntohl()``).
+New code sets :data:`ppid_byte_order` to ``"host"`` (or the
 ``AIOSCTP_SCTP_PPID_ORDER`` environment variable, or the per-socket
-``ppid_byte_order`` attribute) selects that behaviour for such programs.
+``ppid_byte_order`` attribute) to get host-order integers both ways;
+programs written for releases before 0.7, which ``htonl()`` what they send
+too, use ``"network"``. See docs/sctp-compat.md.
 
 Like 0.7.3, this module re-exports the socket module's names
 (``from sctp import *`` gives ``AF_INET``...), and ``sctp.socket`` is the
@@ -55,6 +58,7 @@ import typing as _t
 from aiosctp import _sctp as _core
 from aiosctp._nosctp import sctp_socket as _new_sctp_socket
 
+from . import _compat_sctp  # noqa: F401  (bound here too when _sctp.py loaded it first)
 from . import _compat_sctp as _sctp
 
 #: As in 0.7.3, ``sctp.socket`` is the socket module (not its socket class).
@@ -104,14 +108,15 @@ SOCK_STREAM = _sctp.getconstant("SOCK_STREAM")  # type: ignore[misc,assignment]
 # ---- PPID byte order (an addition: see the module docstring) -------------------
 
 #: ``ppid`` is the integer meant (46 for Diameter) when sending and when
-#: receiving. The default.
+#: receiving. For new code (the default is :data:`PPID_PYSCTP_073`).
 PPID_HOST_ORDER = "host"
 #: ``ppid`` is the 32-bit field in network byte order, both ways: for
 #: programs that ``htonl()`` what they send and ``ntohl()`` what they receive
 #: (written for PySCTP releases before 0.7).
 PPID_NETWORK_ORDER = "network"
-#: Exactly PySCTP 0.7.3: sent PPIDs are host order, received ones (in
-#: ``sndrcvinfo.ppid`` and ``send_failed.info.ppid``) network order.
+#: Exactly PySCTP 0.7.3, the default: sent PPIDs are host order, received
+#: ones (in ``sndrcvinfo.ppid`` and ``send_failed.info.ppid``) network
+#: order, which programs written for PySCTP ``ntohl()`` (docs/sctp-compat.md).
 PPID_PYSCTP_073 = "pysctp-0.7.3"
 PPID_BYTE_ORDERS = (PPID_HOST_ORDER, PPID_NETWORK_ORDER, PPID_PYSCTP_073)
 #: Environment variable read at import to set :data:`ppid_byte_order`.
@@ -128,7 +133,25 @@ def _check_ppid_order(value: object) -> str:
 
 #: The PPID byte order of sockets created from now on (each socket keeps its
 #: own in ``sock.ppid_byte_order``). Set from $AIOSCTP_SCTP_PPID_ORDER.
-ppid_byte_order = _check_ppid_order(os.environ.get(PPID_ORDER_ENV) or PPID_HOST_ORDER)
+ppid_byte_order = _check_ppid_order(os.environ.get(PPID_ORDER_ENV) or PPID_PYSCTP_073)
+
+# The other behaviours of 0.7.3 a working program can observe (error codes,
+# paddrparams): $AIOSCTP_SCTP_COMPAT, see _sctp.compat_mode.
+COMPAT_PYSCTP_073 = _sctp.COMPAT_PYSCTP_073
+COMPAT_LINUX = _sctp.COMPAT_LINUX
+COMPAT_MODES = _sctp.COMPAT_MODES
+COMPAT_ENV = _sctp.COMPAT_ENV
+
+
+def _timeout_mode(t: _t.Optional[float]) -> float:
+    """A socket's timeout in the core's convention (-1.0 blocking, 0.0
+    nonblocking, > 0 seconds), as _sctp's calls use it: a timeout makes a
+    socket nonblocking, as in 0.7.3, unless AIOSCTP_SCTP_COMPAT=linux (D7)."""
+    if t is None:
+        return -1.0
+    if t > 0 and _sctp.compat_mode != _sctp.COMPAT_LINUX:
+        return 0.0
+    return float(t)
 
 
 ####################################### STRUCTURES FOR SCTP MESSAGES AND EVENTS
@@ -314,8 +337,11 @@ class paddr_change(notification):
 
 
 class remote_error(notification):
-    """The peer sent an OPERATION ERROR: ``error`` is its cause code (host
-    order), ``data`` the cause as ``bytes``, ``assoc_id``."""
+    """The peer sent an OPERATION ERROR: ``error`` is its cause code,
+    ``data`` the cause, ``assoc_id``. As in 0.7.3 (the default), ``error``
+    is the big-endian field unconverted and ``data`` text (``bytes`` when it
+    is not UTF-8); with ``AIOSCTP_SCTP_COMPAT=linux`` the cause is in host
+    order and ``data`` always ``bytes``."""
 
     def __init__(self, values: _t.Optional[_t.Dict[str, _t.Any]] = None) -> None:
         self.error = 0
@@ -327,7 +353,8 @@ class remote_error(notification):
 class send_failed(notification):
     """A message could not be delivered. ``flags`` is ``flag_DATA_UNSENT``
     (never sent) or ``flag_DATA_SENT`` (sent, never acknowledged); ``data``
-    is the undelivered payload as ``bytes``; ``info`` the message's
+    is the undelivered payload (text as in 0.7.3 when it is UTF-8, else
+    ``bytes``; always ``bytes`` with ``AIOSCTP_SCTP_COMPAT=linux``); ``info`` the message's
     :class:`sndrcvinfo` (stream, ppid, context...); ``error``, ``assoc_id``."""
 
     def __init__(self, values: _t.Optional[_t.Dict[str, _t.Any]] = None) -> None:
@@ -778,8 +805,10 @@ class sctpsocket(object):
         """Set up an association with a peer known by several addresses (a
         list of ``(host, port)``). Returns the association id (also stored
         in ``assoc_id["assoc_id"]`` when a dict is passed, as 0.7.3 did).
-        Other threads run meanwhile; a nonblocking socket returns at once
-        with the handshake in progress, ``settimeout(t)`` bounds the wait."""
+        Other threads run meanwhile; ``settimeout(t)`` bounds the wait. A
+        nonblocking socket starts the handshake and raises
+        ``BlockingIOError`` (EINPROGRESS) as with 0.7.3, or, with
+        ``AIOSCTP_SCTP_COMPAT=linux``, returns the id at once."""
         return _sctp.connectx(self._sk, sockaddrs, assoc_id)
 
     def getpaddrs(self, assoc_id: int = 0) -> _t.Tuple[_t.Any, ...]:
@@ -824,11 +853,12 @@ class sctpsocket(object):
             to is _NO_DEST
             and type(ppid) is int
             and 0 <= ppid <= 0xFFFFFFFF
-            and self._ppid_order == PPID_HOST_ORDER
+            and self._ppid_order != PPID_NETWORK_ORDER
             and not (datalogging or self.datalogging)
         ):
             # The hot path, what sctp_send_msg() does without its detours:
-            # the core takes the PPID in host order.
+            # the core takes the PPID in host order, as "host" and
+            # "pysctp-0.7.3" (the default) do.
             sk = self._sk
             t = sk.gettimeout()
             sent: int = _core.sendmsg(
@@ -841,7 +871,7 @@ class sctpsocket(object):
                 self._ttl if timetolive is None else timetolive,
                 0,
                 None,
-                -1.0 if t is None else t,
+                _timeout_mode(t),
             )
             return sent
         if ppid is None:
@@ -884,25 +914,19 @@ class sctpsocket(object):
 
         Which notifications arrive is chosen with ``events``; an unknown
         one raises IOError if ``unexpected_event_raises_exception`` is set."""
-        if self._ppid_order == PPID_HOST_ORDER:
-            # The hot path, what sctp_recv_msg() does without its detours:
-            # the core already gives the PPID in host order.
-            sk = self._sk
-            t = sk.gettimeout()
-            timeout = -1.0 if t is None else t
-            fileno = sk.fileno()
-            data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
-            if not flags & FLAG_NOTIFICATION:
-                s = _new(sndrcvinfo)  # its __init__ would copy the dict once more
-                s.__dict__ = _sctp._sndrcv_dict(rinfo, raw_ppid=False)
-                return (_sctp._addr_out(addr), flags, data, s)
-            flags, raw = _sctp._notification_rest(fileno, maxlen, timeout, data, flags)
-            return (_sctp._addr_out(addr), flags, None, self._notification(raw))
-        fromaddr, flags, msg, raw = _sctp.sctp_recv_msg(self._sk, maxlen)
-        if flags & FLAG_NOTIFICATION:
-            return (fromaddr, flags, None, self._notification(raw))
-        raw["ppid"] = self._ppid_in(raw["ppid"])
-        return (fromaddr, flags, msg, sndrcvinfo(raw))
+        # What sctp_recv_msg() does, without its detours:
+        # the core gives the PPID in host order, "host" keeps it, the
+        # other settings report the raw field (network order).
+        sk = self._sk
+        timeout = _timeout_mode(sk.gettimeout())
+        fileno = sk.fileno()
+        data, flags, addr, rinfo, _nxt = _core.recvmsg(fileno, maxlen, timeout)
+        if not flags & FLAG_NOTIFICATION:
+            s = _new(sndrcvinfo)  # its __init__ would copy the dict once more
+            s.__dict__ = _sctp._sndrcv_dict(rinfo, raw_ppid=self._ppid_order != PPID_HOST_ORDER)
+            return (_sctp._addr_out(addr), flags, data, s)
+        flags, raw = _sctp._notification_rest(fileno, maxlen, timeout, data, flags)
+        return (_sctp._addr_out(addr), flags, None, self._notification(raw))
 
     def _notification(self, raw: _t.Dict[str, _t.Any]) -> _t.Any:
         """The notification object for sctp_recv()."""

@@ -57,6 +57,11 @@ from aiosctp.lowlevel import read_notification_rest
 from aiosctp.lowlevel import resolve as _resolve
 
 __all__ = [
+    "COMPAT_ENV",
+    "COMPAT_LINUX",
+    "COMPAT_MODES",
+    "COMPAT_PYSCTP_073",
+    "compat_mode",
     "Error",
     "error_out",
     "getconstant",
@@ -112,9 +117,54 @@ _MSG_NOTIFICATION = _core.MSG_NOTIFICATION
 _SCTP_EVENTS = _core.SCTP_EVENTS
 _SOL_SCTP = _core.SOL_SCTP
 
-# enum sctp_sn_error of <linux/sctp.h>: the ``error`` of a paddr_change
-# (PySCTP 0.7.3 used values of an old draft, 4, 64, 8, 15, 16, 32, 128,
-# which the Linux kernel never reports).
+# ---- compatibility mode ---------------------------------------------------------------------
+#: Exactly what PySCTP 0.7.3 did wherever a working program could notice
+#: (the default): the ``SCTP_*`` error codes of :func:`getconstant` carry
+#: 0.7.3's values, :func:`set_paddrparams` applies only ``pathmaxrxt``, a
+#: remote_error's cause is the big-endian field unconverted, the payload
+#: of send_failed/remote_error is text (``bytes`` only where 0.7.3 crashed:
+#: not UTF-8), connectx() on a nonblocking socket raises EINPROGRESS, and
+#: a socket with a timeout (``settimeout(t)``, t > 0) is nonblocking for the
+#: calls of this module, as it was for 0.7.3's (BlockingIOError at once).
+COMPAT_PYSCTP_073 = "pysctp-0.7.3"
+#: Linux's semantics where 0.7.3 differed (for new code): the error codes are
+#: the kernel's (``enum sctp_sn_error``), :func:`set_paddrparams` applies
+#: ``hbinterval``, ``pathmtu``, ``sackdelay`` and ``flags``, the remote
+#: error cause is in host order, payloads are ``bytes``, a nonblocking
+#: connectx() returns the new association's id, and ``settimeout(t)`` bounds
+#: the waits of sctp_recv/sctp_send/connectx (``TimeoutError``).
+COMPAT_LINUX = "linux"
+COMPAT_MODES = (COMPAT_PYSCTP_073, COMPAT_LINUX)
+#: Environment variable read at import to set :data:`compat_mode`.
+COMPAT_ENV = "AIOSCTP_SCTP_COMPAT"
+
+
+def _check_compat(value: object) -> str:
+    if value not in COMPAT_MODES:
+        raise ValueError("compat_mode must be one of %s, not %r" % (", ".join(COMPAT_MODES), value))
+    return str(value)
+
+
+#: The mode, from $AIOSCTP_SCTP_COMPAT (default ``"pysctp-0.7.3"``). The
+#: ``sctp`` package reads the error codes once, at import (class constants);
+#: :func:`getconstant` and :func:`set_paddrparams` read it at each call.
+compat_mode = _check_compat(os.environ.get(COMPAT_ENV) or COMPAT_PYSCTP_073)
+
+# The error codes of 0.7.3 (its _sctp.h, from an old draft): a program that
+# maps ``notif.error`` back to a name with them finds none for the 0 of a
+# normal COMM_UP, where the kernel's values would call it FAILED_THRESHOLD.
+_PYSCTP_SN_ERRORS = {
+    "SCTP_FAILED_THRESHOLD": 0x0004,
+    "SCTP_RECEIVED_SACK": 0x0040,
+    "SCTP_HEARTBEAT_SUCCESS": 0x0008,
+    "SCTP_RESPONSE_TO_USER_REQ": 0x000F,
+    "SCTP_INTERNAL_ERROR": 0x0010,
+    "SCTP_SHUTDOWN_GUARD_EXPIRES": 0x0020,
+    "SCTP_PEER_FAULTY": 0x0080,
+}
+
+# enum sctp_sn_error of <linux/sctp.h>: the ``error`` of a paddr_change as
+# the kernel reports it (COMPAT_LINUX).
 _SN_ERRORS = {
     "SCTP_FAILED_THRESHOLD": 0,
     "SCTP_RECEIVED_SACK": 1,
@@ -243,6 +293,10 @@ class _Target:
         self.sock = fd
         t = fd.gettimeout()
         self.timeout = -1.0 if t is None else float(t)
+        if self.timeout > 0 and compat_mode != COMPAT_LINUX:
+            # 0.7.3: a timeout makes the descriptor nonblocking and nothing
+            # waited, so programs catch BlockingIOError (D7)
+            self.timeout = 0.0
 
     def __enter__(self) -> "_Target":
         return self
@@ -344,6 +398,19 @@ _SSF_SSN = struct.Struct("=H")  # at offset 14
 _SSF_TAIL = struct.Struct("=III")  # timetolive, tsn, cumtsn at offset 28
 
 
+def _payload(data: bytes) -> Union[str, bytes]:
+    """The ``data`` of send_failed and remote_error: ``bytes`` with
+    ``compat_mode == "linux"``; otherwise, as 0.7.3, the text when it is
+    UTF-8, and ``bytes`` where 0.7.3 crashed (SIGSEGV) on a payload that is
+    not UTF-8."""
+    if compat_mode == COMPAT_LINUX:
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def _notification_dict(raw: bytes) -> Dict[str, Any]:
     """0.7.3's notification dict (``type``, ``flags``, ``length`` and the
     fields of the known types) from a whole raw notification."""
@@ -374,10 +441,12 @@ def _notification_dict(raw: bytes) -> Dict[str, Any]:
             "cumtsn": cumtsn,
             "assoc_id": sassoc,
         }
-        d.update(error=error, assoc_id=assoc_id, data=bytes(data))
+        d.update(error=error, assoc_id=assoc_id, data=_payload(bytes(data)))
     elif ntype == _core.SCTP_REMOTE_ERROR:
         _, _, cause, assoc_id, data = f
-        d.update(error=cause, assoc_id=assoc_id, data=bytes(data))
+        if compat_mode != COMPAT_LINUX:
+            cause = socket.htons(cause)  # 0.7.3 read the big-endian field as is
+        d.update(error=cause, assoc_id=assoc_id, data=_payload(bytes(data)))
     elif ntype == _core.SCTP_SHUTDOWN_EVENT:
         d.update(assoc_id=f[2])
     elif ntype == _core.SCTP_PARTIAL_DELIVERY_EVENT:
@@ -408,10 +477,14 @@ def error_out() -> None:
 
 def getconstant(name: str) -> int:
     """The value of one of 0.7.3's 62 constant names (``"IPPROTO_SCTP"``,
-    ``"MSG_EOF"``, ``"SCTP_COMM_UP"`` ...), as the Linux kernel uses it.
-    An unknown name raises ``ValueError``."""
+    ``"MSG_EOF"``, ``"SCTP_COMM_UP"`` ...), as the Linux kernel uses it;
+    the seven error codes (``"SCTP_FAILED_THRESHOLD"`` ...) have 0.7.3's
+    values unless :data:`compat_mode` is ``"linux"``. An unknown name raises
+    ``ValueError``."""
     if not isinstance(name, str):
         raise TypeError(f"the constant name must be a str, not {type(name).__name__}")
+    if name in _PYSCTP_SN_ERRORS and compat_mode != COMPAT_LINUX:
+        return _PYSCTP_SN_ERRORS[name]
     try:
         return _CONSTANTS[name]
     except KeyError:
@@ -461,10 +534,18 @@ def connectx(fd: Fd, sockaddrs: Sequence[Address], assoc_id: Any = None) -> int:
     """sctp_connectx(): set up an association with a peer known by the
     addresses ``sockaddrs``; returns its id (also stored as
     ``assoc_id["assoc_id"]`` when ``assoc_id`` is a dict, as 0.7.3 did).
-    The GIL is released while it waits."""
+    The GIL is released while it waits.
+
+    On a nonblocking socket the handshake is started and, as with 0.7.3 (the
+    default :data:`compat_mode`), ``BlockingIOError`` (EINPROGRESS) is
+    raised: programs wait for the socket to become writable before they
+    use it. With ``compat_mode == "linux"`` the id is returned at once,
+    the handshake still in progress."""
     with _Target(fd) as t:
         family = t.sock.family
         new_id: int = _core.connectx(t.fileno(), family, _addr_list(family, sockaddrs), t.timeout)
+        if t.timeout == 0.0 and compat_mode != COMPAT_LINUX:
+            raise BlockingIOError(errno.EINPROGRESS, os.strerror(errno.EINPROGRESS))
     if isinstance(assoc_id, dict):
         assoc_id["assoc_id"] = new_id
     return new_id
@@ -793,20 +874,39 @@ def set_assocparams(fd: Fd, d: Dict[str, Any]) -> None:
 def set_paddrparams(fd: Fd, d: Dict[str, Any]) -> None:
     """SCTP_PEER_ADDR_PARAMS from ``assoc_id``, ``sockaddr``, ``hbinterval``,
     ``pathmaxrxt``, ``pathmtu``, ``sackdelay`` and ``flags``. Values of 0
-    are kept; a non-zero ``hbinterval``, ``pathmtu`` or ``sackdelay`` is
-    applied (the kernel wants its SPP_* flag, which is added unless the
-    opposite flag is given)."""
+    are kept.
+
+    As 0.7.3 on Linux (the default :data:`compat_mode`), only ``pathmaxrxt``
+    takes effect: 0.7.3 sent flags 0, without which the kernel ignores
+    ``hbinterval``, and never sent ``pathmtu`` and ``sackdelay``; a program
+    that left ``hbinterval=1`` there keeps its heartbeat interval. With
+    ``compat_mode == "linux"`` a non-zero ``hbinterval``, ``pathmtu`` or
+    ``sackdelay`` is applied (the kernel wants its SPP_* flag, which is
+    added unless the opposite flag is given), and ``flags`` too. The values
+    are checked (type, range) in both modes."""
     flags = _key(d, "flags")
     if isinstance(flags, bool) or not isinstance(flags, int):
         raise TypeError(f"flags must be an int, not {type(flags).__name__}")
+    if not 0 <= flags <= 0xFFFFFFFF:
+        raise OverflowError(f"flags must fit in 32 bits, not {flags}")
+    hbinterval = _key(d, "hbinterval")
+    pathmtu = _key(d, "pathmtu")
+    sackdelay = _key(d, "sackdelay")
+    for name, value in (("hbinterval", hbinterval), ("pathmtu", pathmtu), ("sackdelay", sackdelay)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if not 0 <= value <= 0xFFFFFFFF:
+            raise OverflowError(f"{name} must fit in 32 bits, not {value}")
+    if compat_mode != COMPAT_LINUX:
+        hbinterval = pathmtu = sackdelay = flags = 0
     with _Target(fd) as t:
         _opt.set_peer_addr_params(
             t.sock,
             address=_peer_addr(t.sock.family, _key(d, "sockaddr")),
             assoc_id=_key(d, "assoc_id"),
-            hbinterval=_key(d, "hbinterval"),
+            hbinterval=hbinterval,
             pathmaxrxt=_key(d, "pathmaxrxt"),
-            pathmtu=_key(d, "pathmtu"),
-            sackdelay=_key(d, "sackdelay"),
+            pathmtu=pathmtu,
+            sackdelay=sackdelay,
             flags=flags & ~_SPP_EXTRA,
         )

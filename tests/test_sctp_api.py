@@ -30,6 +30,17 @@ import sctp  # noqa: E402
 from aiosctp import _sctp as core  # noqa: E402
 from aiosctp import options as O  # noqa: E402
 
+
+@pytest.fixture(autouse=True)
+def _documented_switches_on(monkeypatch):
+    """These tests check what the module does better than 0.7.3, which is one
+    documented switch away (docs/sctp-compat.md): host-order PPIDs and Linux
+    semantics. The defaults (0.7.3's behaviour) are checked by
+    tests/test_sctp_ppid.py, tests/test_sctp_programs.py and
+    tests/test_sctp_differential.py."""
+    monkeypatch.setattr(sctp, "ppid_byte_order", sctp.PPID_HOST_ORDER)
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_LINUX)
+
 try:
     import _sctp
 except ImportError:  # not installed: served from the checkout's root
@@ -97,10 +108,18 @@ def test_constants_have_the_kernels_values():
         core.SCTP_CANT_STR_ASSOC, core.SCTP_CANT_STR_ASSOC)
     # enum sctp_sn_error of <linux/sctp.h>
     for cls in (sctp.assoc_change, sctp.paddr_change):
+        # (AIOSCTP_SCTP_COMPAT=linux; by default 0.7.3's values: D3)
         assert (cls.error_FAILED_THRESHOLD, cls.error_RECEIVED_SACK,
                 cls.error_HEARTBEAT_SUCCESS, cls.error_RESPONSE_TO_USER_REQ,
                 cls.error_INTERNAL_ERROR, cls.error_SHUTDOWN_GUARD_EXPIRES,
-                cls.error_PEER_FAULTY) == (0, 1, 2, 3, 4, 5, 6)
+                cls.error_PEER_FAULTY) == (4, 64, 8, 15, 16, 32, 128)
+    code = ("import sctp\nfor cls in (sctp.assoc_change, sctp.paddr_change):\n"
+            "    print([getattr(cls, 'error_' + n) for n in ('FAILED_THRESHOLD', 'RECEIVED_SACK', "
+            "'HEARTBEAT_SUCCESS', 'RESPONSE_TO_USER_REQ', 'INTERNAL_ERROR', "
+            "'SHUTDOWN_GUARD_EXPIRES', 'PEER_FAULTY')])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=H.shim_env(AIOSCTP_SCTP_COMPAT="linux"), timeout=60)
+    assert proc.stdout.split("\n")[:2] == ["[0, 1, 2, 3, 4, 5, 6]"] * 2, proc.stderr
     p = sctp.paddr_change
     assert (p.state_ADDR_AVAILABLE, p.state_ADDR_UNREACHABLE, p.state_ADDR_REMOVED,
             p.state_ADDR_ADDED, p.state_ADDR_MADE_PRIM, p.state_ADDR_CONFIRMED,
@@ -420,7 +439,7 @@ def test_multihoming_bindx_connectx_primary_and_address_events():
     n = _until(cli2, lambda it: type(it[3]) is sctp.paddr_change)[3]
     assert n.type == sctp.notification.type_PEER_ADDR_CHANGE and n.assoc_id > 0
     assert (n.addr, n.state) == (("127.0.0.2", port), sctp.paddr_change.state_ADDR_CONFIRMED)
-    assert n.error == sctp.paddr_change.error_HEARTBEAT_SUCCESS
+    assert n.error == 2  # the kernel's SCTP_HEARTBEAT_SUCCESS (0.7.3's constant says 8: D3)
     assert cli2.get_paddrinfo(0, ("127.0.0.2", port)).state == sctp.paddrinfo.state_ACTIVE
     cli2.close()
     conn2.close()

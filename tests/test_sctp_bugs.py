@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import socket
 import sys
 import threading
@@ -32,6 +33,17 @@ import sctp_helpers as H  # noqa: E402
 
 import sctp  # noqa: E402
 from aiosctp import options as O  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _documented_switches_on(monkeypatch):
+    """These tests check what the module does better than 0.7.3, which is one
+    documented switch away (docs/sctp-compat.md): host-order PPIDs and Linux
+    semantics. The defaults (0.7.3's behaviour) are checked by
+    tests/test_sctp_ppid.py, tests/test_sctp_programs.py and
+    tests/test_sctp_differential.py."""
+    monkeypatch.setattr(sctp, "ppid_byte_order", sctp.PPID_HOST_ORDER)
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_LINUX)
 
 try:
     import _sctp
@@ -188,6 +200,23 @@ def test_remote_error_payload_is_bytes_and_cause_host_order():
     conn.close()
 
 
+def test_remote_error_on_the_defaults_as_0_7_3_without_its_crash(monkeypatch):
+    """On the defaults remote_error is 0.7.3's: the cause as 0.7.3 read it
+    (the big-endian field unconverted: 6 reads 1536 on little-endian hosts)
+    and the data as text; a payload that is not UTF-8, on which 0.7.3
+    crashed, comes as bytes."""
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_PYSCTP_073)
+    for payload, kind in ((b"text", str), (b"\xff\x00\xfe\x01", bytes)):
+        cli, conn = H.pair(events=("peer_error",))
+        H.provoke_remote_error(cli, conn, payload)
+        err = cli.sctp_recv(1000)[3]
+        assert type(err) is sctp.remote_error and type(err.data) is kind
+        assert err.data.endswith(payload.decode() if kind is str else payload)
+        assert err.error == socket.htons(6)
+        cli.close()
+        conn.close()
+
+
 def test_notification_larger_than_maxlen_is_read_whole():
     dead = _dead_port()
     u = _failing_sender("send_failure")
@@ -233,9 +262,9 @@ def test_peeled_off_socket_does_not_leak_its_descriptor():
 # ---- 5. the GIL in connectx --------------------------------------------------------------------
 
 
-def _probe(mode):
+def _probe(mode, **env):
     argv = H.netns_command([sys.executable, str(H.PYSCTP_DIR / "connectx_probe.py"), mode])
-    return H.run_json(argv, env=H.shim_env(), cwd=str(H.REPO))
+    return H.run_json(argv, env=H.shim_env(**env), cwd=str(H.REPO))
 
 
 def test_connectx_releases_the_gil():
@@ -245,12 +274,39 @@ def test_connectx_releases_the_gil():
 
 
 def test_connectx_with_a_timeout_raises_timeouterror():
-    assert _probe("timeout")["outcome"] == "TimeoutError"
+    assert _probe("timeout", AIOSCTP_SCTP_COMPAT="linux")["outcome"] == "TimeoutError"
+
+
+def test_connectx_with_a_timeout_on_the_defaults_as_0_7_3():
+    """0.7.3: settimeout() made the descriptor nonblocking and nothing
+    waited; programs written for it catch BlockingIOError (D7)."""
+    assert _probe("timeout")["outcome"] == "BlockingIOError"
+
+
+def test_sctp_recv_with_a_timeout_on_the_defaults_as_0_7_3(monkeypatch):
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_PYSCTP_073)
+    cli, conn = H.pair()
+    conn.settimeout(30)
+    with pytest.raises(BlockingIOError):  # at once, as 0.7.3 (no TimeoutError after 30 s)
+        conn.sctp_recv(100)
+    cli.sctp_send(b"data")
+    assert select.select([conn], [], [], 30)[0]  # as 0.7.3 programs do: wait, then read
+    assert conn.sctp_recv(100)[2] == b"data"
+    cli.close()
+    conn.close()
 
 
 def test_connectx_nonblocking_returns_at_once():
-    assert _probe("nonblocking") == {"outcome": "int", "state_is_cookie_wait": True,
-                                     "sctp": str(H.PKG_ROOT / "sctp" / "__init__.py")}
+    assert _probe("nonblocking", AIOSCTP_SCTP_COMPAT="linux") == {
+        "outcome": "int", "state_is_cookie_wait": True,
+        "sctp": str(H.PKG_ROOT / "sctp" / "__init__.py")}
+
+
+def test_connectx_nonblocking_on_the_defaults_raises_einprogress():
+    """As 0.7.3: programs (python-diameter's Node among them) catch
+    EINPROGRESS and wait for the socket to become writable."""
+    out = _probe("nonblocking")
+    assert (out["outcome"], out["errno"]) == ("BlockingIOError", errno.EINPROGRESS)
 
 
 # ---- 6. timeouts and nonblocking sockets ---------------------------------------------------------
@@ -400,6 +456,30 @@ def test_paddrparams_values_are_applied():
     s.set_paddrparams(p)
     got = O.get_peer_addr_params(s.sock())
     assert (got.hbinterval, got.sackdelay) == (7000, 150)
+    s.close()
+
+
+def test_paddrparams_as_0_7_3_on_the_defaults(monkeypatch):
+    """On the defaults set_paddrparams does what 0.7.3 did on Linux: a
+    leftover hbinterval=1 (or pathmtu, sackdelay, flags) changes nothing,
+    pathmaxrxt is applied; bad values are still refused."""
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_PYSCTP_073)
+    s = sctp.sctpsocket_tcp(socket.AF_INET)
+    before = O.get_peer_addr_params(s.sock())
+    p = s.get_paddrparams(0, ("", 0))
+    p.hbinterval, p.sackdelay, p.pathmtu, p.pathmaxrxt = 1, 150, 1200, 7
+    p.flags = p.flags_HB_DISABLE | p.flags_SACKDELAY_DISABLE
+    s.set_paddrparams(p)
+    got = O.get_peer_addr_params(s.sock())
+    assert (got.hbinterval, got.sackdelay, got.pathmtu, int(got.flags)) == (
+        before.hbinterval, before.sackdelay, before.pathmtu, int(before.flags))
+    assert before.hbinterval != 1 and got.pathmaxrxt == 7
+    p.hbinterval = 1 << 32
+    with pytest.raises(OverflowError):
+        s.set_paddrparams(p)
+    p.hbinterval, p.flags = 1, "1"
+    with pytest.raises(TypeError):
+        s.set_paddrparams(p)
     s.close()
 
 

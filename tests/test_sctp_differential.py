@@ -3,12 +3,13 @@
 tests/pysctp/differential_scenarios.py is run, one scenario per process,
 with the reference interpreter (.venv-pysctp: PySCTP 0.7.3 from PyPI, made
 by scripts/pysctp-ref.sh) and with ours; both print JSON and the results
-are compared key by key. Every key that differs must be one of the
-deliberate differences listed below, each with the check that the reference
-shows the old behaviour and ours the new one, and each tagged with the id
-under which docs/sctp-compat.md explains it. A third run of ours with
-AIOSCTP_SCTP_PPID_ORDER=pysctp-0.7.3 must report the received PPIDs exactly
-as 0.7.3 does.
+are compared key by key. Ours runs with the documented switches on
+(AIOSCTP_SCTP_PPID_ORDER=host, AIOSCTP_SCTP_COMPAT=linux): every key that
+differs must be one of the deliberate differences listed below, each with
+the check that the reference shows the old behaviour and ours the new one,
+and each tagged with the id under which docs/sctp-compat.md explains it. A
+third run of ours on its defaults must report the received PPIDs and the
+error codes exactly as 0.7.3 does.
 
 Also here: the connectx()/GIL and connectx()/timeout probes in a network
 namespace with a black hole, PySCTP's test_loopback.py and the Diameter
@@ -17,6 +18,7 @@ example, each run on both implementations.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -193,7 +195,8 @@ CONSTANT_DIFFERENCES = {
 #: Names ours has and 0.7.3 has not (D18).
 ADDED_NAMES = {
     "module": {"PPID_HOST_ORDER", "PPID_NETWORK_ORDER", "PPID_PYSCTP_073", "PPID_BYTE_ORDERS",
-               "PPID_ORDER_ENV", "ppid_byte_order"},
+               "PPID_ORDER_ENV", "ppid_byte_order", "COMPAT_PYSCTP_073", "COMPAT_LINUX",
+               "COMPAT_MODES", "COMPAT_ENV"},
     "paddr_change": {"state_ADDR_CONFIRMED", "state_ADDR_POTENTIALLY_FAILED"},
     "paddrinfo": {"state_PF", "state_UNCONFIRMED"},
     "sctpsocket": {"ppid_byte_order", "get_ppid_byte_order", "set_ppid_byte_order"},
@@ -244,9 +247,11 @@ def scenario(which: str, name: str, ref_python: str) -> Any:
         if which == "ref":
             proc = run_ref(ref_python, [str(SCRIPT), name])
         elif which == "ours":
+            # the documented switches on: everything better than 0.7.3
+            proc = run_ours([str(SCRIPT), name], AIOSCTP_SCTP_PPID_ORDER="host",
+                            AIOSCTP_SCTP_COMPAT="linux")
+        else:  # "ours073": the defaults
             proc = run_ours([str(SCRIPT), name])
-        else:
-            proc = run_ours([str(SCRIPT), name], AIOSCTP_SCTP_PPID_ORDER="pysctp-0.7.3")
         if which == "ref" and name in REF_CRASHES:
             _cache[key] = proc
             return proc
@@ -295,8 +300,9 @@ def test_same_results_but_documented_differences(name, ref_python):
 @pytest.mark.parametrize("name", ["tcp_basic", "tcp_events", "udp", "ipv6", "send_failed",
                                   "send_errors"])
 def test_pysctp_073_ppid_order_reproduces_the_reference(name, ref_python):
-    """With AIOSCTP_SCTP_PPID_ORDER=pysctp-0.7.3 every received PPID is what
-    0.7.3 reports; nothing else changes."""
+    """On the defaults every received PPID is what 0.7.3 reports, and so are
+    the payloads and causes of send_failed/remote_error; everything else is
+    as with the switches on (the fixes that stay on by default)."""
     ref = scenario("ref", name, ref_python)
     ours = scenario("ours", name, ref_python)
     compat = scenario("ours073", name, ref_python)
@@ -304,6 +310,9 @@ def test_pysctp_073_ppid_order_reproduces_the_reference(name, ref_python):
 
     def walk(r: Any, o: Any, c: Any, path: str) -> None:
         nonlocal compared
+        if c == r and o != r:  # the defaults reproduce 0.7.3 here (D1, D12)
+            compared += 1
+            return
         if isinstance(o, dict):
             for k in o:
                 if k == "ppid":
@@ -357,6 +366,10 @@ def test_constants(ref_python):
         else:
             assert ours[name] == value, name
     assert {k: v for k, v in ours.items() if k not in ref} == ADDED_CONSTANTS
+    # on the defaults the error codes are 0.7.3's (D3 needs AIOSCTP_SCTP_COMPAT=linux)
+    defaults = scenario("ours073", "constants", ref_python)
+    for name, (tag, old, _new) in CONSTANT_DIFFERENCES.items():
+        assert defaults[name] == (old if tag == "D3" else ours[name]), name
 
 
 def test_every_difference_is_documented():
@@ -370,14 +383,14 @@ def test_every_difference_is_documented():
 # ---- connectx: the GIL and timeouts ------------------------------------------------------
 
 
-def _probe(python_argv: list, mode: str, ref: bool) -> Dict[str, Any]:
+def _probe(python_argv: list, mode: str, ref: bool, **env: str) -> Dict[str, Any]:
     probe = str(H.PYSCTP_DIR / "connectx_probe.py")
     argv = H.netns_command(python_argv + [probe, mode])
     if ref:
         with tempfile.TemporaryDirectory() as d:
             result: Dict[str, Any] = H.run_json(argv, env=_ref_env(), cwd=d)
     else:
-        result = H.run_json(argv, env=H.shim_env(), cwd=str(H.REPO))
+        result = H.run_json(argv, env=H.shim_env(**env), cwd=str(H.REPO))
     return result
 
 
@@ -392,15 +405,23 @@ def test_connectx_lets_other_threads_run(ref_python):
 
 
 def test_connectx_honours_settimeout(ref_python):
+    # D7: a TimeoutError after the timeout; 0.7.3 raised BlockingIOError at once,
+    # as ours does on its defaults
     assert _probe([ref_python, "-I"], "timeout", ref=True)["outcome"] == "BlockingIOError"
-    assert _probe([sys.executable], "timeout", ref=False)["outcome"] == "TimeoutError"
+    assert _probe([sys.executable], "timeout", ref=False,
+                  AIOSCTP_SCTP_COMPAT="linux")["outcome"] == "TimeoutError"
+    assert _probe([sys.executable], "timeout", ref=False)["outcome"] == "BlockingIOError"
 
 
 def test_connectx_nonblocking(ref_python):
-    # D5: the association id at once; 0.7.3 raised BlockingIOError (EINPROGRESS)
-    assert _probe([ref_python, "-I"], "nonblocking", ref=True)["outcome"] == "BlockingIOError"
-    ours = _probe([sys.executable], "nonblocking", ref=False)
+    # D5: the association id at once; 0.7.3 raised BlockingIOError (EINPROGRESS),
+    # as ours does on its defaults
+    ref = _probe([ref_python, "-I"], "nonblocking", ref=True)
+    assert (ref["outcome"], ref["errno"]) == ("BlockingIOError", errno.EINPROGRESS)
+    ours = _probe([sys.executable], "nonblocking", ref=False, AIOSCTP_SCTP_COMPAT="linux")
     assert (ours["outcome"], ours["state_is_cookie_wait"]) == ("int", True)
+    defaults = _probe([sys.executable], "nonblocking", ref=False)
+    assert (defaults["outcome"], defaults["errno"]) == ("BlockingIOError", errno.EINPROGRESS)
 
 
 # ---- programs written for PySCTP -------------------------------------------------------
@@ -413,8 +434,8 @@ def _diameter_lines(out: str) -> list:
 def test_diameter_example_on_both(ref_python):
     example = str(H.REPO / "examples" / "pysctp_diameter_peer.py")
     ref = run_ref(ref_python, [example])
-    ours = run_ours([example])
-    compat = run_ours([example], AIOSCTP_SCTP_PPID_ORDER="pysctp-0.7.3")
+    ours = run_ours([example], AIOSCTP_SCTP_PPID_ORDER="host")
+    compat = run_ours([example])  # the defaults
     for proc in (ref, ours, compat):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         assert "diameter: OK" in proc.stdout
@@ -425,7 +446,7 @@ def test_diameter_example_on_both(ref_python):
 
 
 def test_pysctp_test_loopback_on_both(ref_python):
-    script = str(H.PYSCTP_DIR / "test_loopback.py")
+    script = str(H.pysctp_sdist() / "test_loopback.py")
     outs = []
     for run in (lambda: run_ref(ref_python, [script]), lambda: run_ours([script])):
         H.wait_ports_free([10001, 10002])

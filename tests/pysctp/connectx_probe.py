@@ -13,8 +13,9 @@ proves that Python code ran during connectx(): with the GIL held (PySCTP
 association is gone.
 
 Mode "timeout" instead checks that a socket with settimeout(t) gets a
-TimeoutError from connectx(), mode "nonblocking" that a nonblocking socket
-returns at once. Uses only PySCTP 0.7.3's public API, so it
+TimeoutError from connectx(), mode "nonblocking" what connectx() does on a
+nonblocking socket (0.7.3, and ours by default: BlockingIOError, EINPROGRESS;
+ours with AIOSCTP_SCTP_COMPAT=linux: the id at once). Uses only PySCTP 0.7.3's public API, so it
 runs against both implementations; prints one JSON object.
 """
 
@@ -95,8 +96,8 @@ def probe_timeout():
 
 
 def probe_nonblocking():
-    """A nonblocking connectx() returns the association id at once; the
-    association waits in COOKIE_WAIT."""
+    """What a nonblocking connectx() does (the association id, or the
+    exception), and whether the association waits in COOKIE_WAIT."""
     s = make_socket(sctp.sctpsocket_udp)  # (a one-to-one socket has no status yet)
     s.setblocking(False)
     out = {}
@@ -107,6 +108,7 @@ def probe_nonblocking():
     except Exception as e:
         out["outcome"] = type(e).__name__
         out["error"] = str(e)
+        out["errno"] = getattr(e, "errno", None)
     s.close()
     return out
 

@@ -187,6 +187,7 @@ def shim_env(**extra: str) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(PKG_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env.pop(sctp.PPID_ORDER_ENV, None)
+    env.pop(sctp.COMPAT_ENV, None)
     env.update(extra)
     return env
 
@@ -229,6 +230,22 @@ def python_for_ref() -> str:
         "time):\n" + proc.stderr[-3000:])
     return proc.stdout.strip().splitlines()[-1]
 
+
+
+def programs_dir() -> Path:
+    """The real PySCTP programs fetched from PyPI on the host (make pysctp-ref:
+    scripts/pysctp-ref-programs.sh), in .venv-pysctp/programs."""
+    script = REPO / "scripts" / "pysctp-ref-programs.sh"
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (
+        "scripts/pysctp-ref-programs.sh could not provide the programs (it needs PyPI the "
+        "first time: run `make pysctp-ref` on the host):\n" + proc.stderr[-3000:])
+    return Path(proc.stdout.strip().splitlines()[-1])
+
+
+def pysctp_sdist() -> Path:
+    """The unpacked PySCTP 0.7.3 sdist (sctp.py, test_loopback.py, test_local_cnx.py)."""
+    return programs_dir() / "pysctp-0.7.3"
 
 
 # ---- packet capture --------------------------------------------------------------------------
