@@ -49,11 +49,12 @@ def udp_pair():
     lambda fd: _sctp.recvmsgs(fd, 2**40, 2),
     lambda fd: _sctp.recvmsgs(fd, 2**26, 2),
     lambda fd: _sctp.recvmsg(fd, 2**40, 0.0),
-    lambda fd: _sctp.recvmsg(fd, 2**28 + 1, 0.0),
+    lambda fd: _sctp.recvmsg(fd, 2**28 + 1, 0.0),  # nonblocking: never waits either way
 ])
 def test_huge_receive_buffer_is_a_value_error_naming_the_limit(call) -> None:
     a, b = udp_pair()
     with a, b:
+        b.setblocking(False)  # whatever the checks, the call must not wait here
         with pytest.raises(ValueError) as e:
             call(b.fileno())
         assert "must be" in str(e.value)
@@ -63,6 +64,7 @@ def test_huge_receive_buffer_is_a_value_error_naming_the_limit(call) -> None:
 def test_receive_sizes_beyond_ssize_t_and_bad_types() -> None:
     a, b = udp_pair()
     with a, b:
+        b.setblocking(False)
         with pytest.raises(OverflowError, match="bufsize"):
             _sctp.recvmsg(b.fileno(), 2**70, 0.0)
         with pytest.raises(OverflowError, match="max_messages"):
@@ -244,10 +246,11 @@ def test_truncated_control_data_is_flagged_and_read_within_bounds() -> None:
     # past what it filled.
     u, v = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
     with u, v:
+        v.settimeout(10)
         fds = [os.dup(0) for _ in range(200)]
         try:
             socket.send_fds(u, [b"payload"], fds)
-            data, flags, _addr, info, nxt = _sctp.recvmsg(v.fileno(), 100, -1.0)
+            data, flags, _addr, info, nxt = _sctp.recvmsg(v.fileno(), 100, 10.0)
         finally:
             for fd in fds:
                 os.close(fd)
