@@ -13,6 +13,26 @@
 /* ---- errors ---------------------------------------------------------- */
 
 PyObject *
+aiosctp_not_built(const char *what)
+{
+    PyObject *args, *exc;
+
+    /* OSError(errno, text) maps to the errno's subclass, as elsewhere */
+    args = PyUnicode_FromFormat(
+        "%s: this build of aiosctp._sctp lacks it (built against kernel "
+        "headers without it, older than the kernel feature); rebuild against "
+        "newer Linux uapi headers", what);
+    if (args == NULL)
+        return NULL;
+    exc = PyObject_CallFunction(PyExc_OSError, "iN", ENOPROTOOPT, args);
+    if (exc == NULL)
+        return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+PyObject *
 aiosctp_set_errno(int err)
 {
     errno = err;
@@ -887,9 +907,11 @@ add_core_constants(PyObject *m)
     ADD(SOL_SCTP);
     ADD(SCTP_BINDX_ADD_ADDR);
     ADD(SCTP_BINDX_REM_ADDR);
+#ifdef HAVE_SCTP_FUTURE_ASSOC
     ADD(SCTP_FUTURE_ASSOC);
     ADD(SCTP_CURRENT_ASSOC);
     ADD(SCTP_ALL_ASSOC);
+#endif
 #undef ADD
     return 0;
 }

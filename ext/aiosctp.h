@@ -158,6 +158,11 @@ Py_ssize_t aiosctp_call(int fd, int writing, double timeout,
 /* Raise the OSError subclass for errno (like the socket module). */
 PyObject *aiosctp_set_errno(int err);
 
+/* A feature newer than the kernel headers this module was built against
+ * (HAVE_* unset by setup.py's probes): raise OSError(ENOPROTOOPT) saying so.
+ * `what` names it and the Linux version that added it. */
+PyObject *aiosctp_not_built(const char *what);
+
 /* getsockopt/setsockopt at SOL_SCTP with the GIL released; 0 or -1 with
  * an OSError set. *len is in/out for get. */
 int aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len);

@@ -892,6 +892,7 @@ dec_send_failed(const char *buf, size_t len)
         bytes_after(buf, len, sizeof(n)));
 }
 
+#ifdef HAVE_SCTP_SEND_FAILED_EVENT
 static PyObject *
 dec_send_failed_event(const char *buf, size_t len)
 {
@@ -905,6 +906,7 @@ dec_send_failed_event(const char *buf, size_t len)
         (int)n.ssfe_info.snd_assoc_id, (int)n.ssf_assoc_id,
         bytes_after(buf, len, sizeof(n)));
 }
+#endif /* HAVE_SCTP_SEND_FAILED_EVENT */
 
 /* (type, flags, assoc_id) */
 static PyObject *
@@ -1023,7 +1025,9 @@ decode_notification(const char *buf, size_t len)
     case SCTP_PEER_ADDR_CHANGE: return dec_paddr_change(buf, len);
     case SCTP_REMOTE_ERROR: return dec_remote_error(buf, len);
     case SCTP_SEND_FAILED: return dec_send_failed(buf, len);
+#ifdef HAVE_SCTP_SEND_FAILED_EVENT
     case SCTP_SEND_FAILED_EVENT: return dec_send_failed_event(buf, len);
+#endif
     case SCTP_SHUTDOWN_EVENT: return dec_shutdown(buf, len);
     case SCTP_ADAPTATION_INDICATION: return dec_adaptation(buf, len);
     case SCTP_PARTIAL_DELIVERY_EVENT: return dec_pdapi(buf, len);
@@ -1093,7 +1097,9 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_SNDRCV);
     ADD(SCTP_PR_SCTP_NONE);
     ADD(SCTP_PR_SCTP_TTL);
+#ifdef HAVE_SCTP_DATA_IO_EVENT
     ADD(SCTP_DATA_IO_EVENT);
+#endif
     ADD(SCTP_ASSOC_CHANGE);
     ADD(SCTP_PEER_ADDR_CHANGE);
     ADD(SCTP_SEND_FAILED);
@@ -1106,7 +1112,9 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_STREAM_RESET_EVENT);
     ADD(SCTP_ASSOC_RESET_EVENT);
     ADD(SCTP_STREAM_CHANGE_EVENT);
+#ifdef HAVE_SCTP_SEND_FAILED_EVENT
     ADD(SCTP_SEND_FAILED_EVENT);
+#endif
     ADD(SCTP_COMM_UP);
     ADD(SCTP_COMM_LOST);
     ADD(SCTP_RESTART);
@@ -1118,7 +1126,9 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_ADDR_ADDED);
     ADD(SCTP_ADDR_MADE_PRIM);
     ADD(SCTP_ADDR_CONFIRMED);
+#ifdef HAVE_SCTP_ADDR_POTENTIALLY_FAILED
     ADD(SCTP_ADDR_POTENTIALLY_FAILED);
+#endif
     ADD(SCTP_DATA_UNSENT);
     ADD(SCTP_DATA_SENT);
     ADD(SCTP_PARTIAL_DELIVERY_ABORTED);
@@ -1131,8 +1141,10 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_STREAM_RESET_FAILED);
     ADD(SCTP_ASSOC_RESET_DENIED);
     ADD(SCTP_ASSOC_RESET_FAILED);
+#ifdef HAVE_SCTP_STREAM_CHANGE_DENIED
     ADD(SCTP_STREAM_CHANGE_DENIED);
     ADD(SCTP_STREAM_CHANGE_FAILED);
+#endif
 #undef ADD
     return 0;
 }
