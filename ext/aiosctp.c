@@ -469,8 +469,9 @@ setsockopt_call(int fd, int Py_UNUSED(nonblock), void *data)
 /* getsockopt at SOL_SCTP; with err, a kernel refusal sets *err instead of
  * raising (the caller retries on ENOMEM/EINVAL).  Socket options do not
  * wait on the socket: timeout -1, so EAGAIN is an error like any other. */
-static int
-sctp_getsockopt_err(int fd, int opt, void *val, socklen_t *len, int *err)
+int
+aiosctp_getsockopt_err(int fd, int opt, void *val, socklen_t *len,
+                       int *err)
 {
     struct sockopt_call c = {opt, val, NULL, len, 0};
     return aiosctp_call(fd, 0, -1.0, getsockopt_call, &c, err) < 0 ? -1 : 0;
@@ -479,7 +480,7 @@ sctp_getsockopt_err(int fd, int opt, void *val, socklen_t *len, int *err)
 int
 aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len)
 {
-    return sctp_getsockopt_err(fd, opt, val, len, NULL);
+    return aiosctp_getsockopt_err(fd, opt, val, len, NULL);
 }
 
 int
@@ -750,7 +751,7 @@ get_addrs(PyObject *args, int opt, const char *fmt)
             return PyErr_NoMemory();
         memset(ga, 0, sizeof(*ga));
         ga->assoc_id = id;
-        r = sctp_getsockopt_err(fd, opt, ga, &len, &err);
+        r = aiosctp_getsockopt_err(fd, opt, ga, &len, &err);
         if (r < 0) {
             PyMem_Free(ga);
             if (err == 0)
@@ -827,7 +828,8 @@ core_get_assoc_ids(PyObject *Py_UNUSED(module), PyObject *args)
         if (ids == NULL)
             return PyErr_NoMemory();
         len = (socklen_t)cap;
-        r = sctp_getsockopt_err(fd, SCTP_GET_ASSOC_ID_LIST, ids, &len, &err);
+        r = aiosctp_getsockopt_err(fd, SCTP_GET_ASSOC_ID_LIST, ids, &len,
+                                   &err);
         if (r < 0) {
             PyMem_Free(ids);
             if (err == 0)

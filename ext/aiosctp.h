@@ -166,6 +166,10 @@ PyObject *aiosctp_not_built(const char *what);
 /* getsockopt/setsockopt at SOL_SCTP with the GIL released; 0 or -1 with
  * an OSError set. *len is in/out for get. */
 int aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len);
+/* The same; a kernel refusal sets *err (no exception) so the caller can
+ * retry or fall back; *err is 0 when an exception is set. */
+int aiosctp_getsockopt_err(int fd, int opt, void *val, socklen_t *len,
+                           int *err);
 int aiosctp_setsockopt(int fd, int opt, const void *val, socklen_t len);
 
 #endif /* AIOSCTP_H */

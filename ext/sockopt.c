@@ -1527,10 +1527,10 @@ so_get_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         memset(&t2, 0, sizeof(t2));
         t2.spt_assoc_id = id;
         put_addr(&t2.spt_address, &ss);
-        Py_BEGIN_ALLOW_THREADS
-        r = getsockopt(fd, SOL_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t2, &len);
-        Py_END_ALLOW_THREADS
-        err = errno;
+        r = aiosctp_getsockopt_err(fd, SCTP_PEER_ADDR_THLDS_V2, &t2, &len,
+                                   &err);
+        if (r < 0 && err == 0)
+            return NULL; /* a signal handler raised */
         if (r == 0) {
             if (len < sizeof(t2))
                 return aiosctp_set_errno(EPROTO);
