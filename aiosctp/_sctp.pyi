@@ -3,35 +3,94 @@ aiosctp.lowlevel for the typed API built on it.
 
 Conventions: `fd` is sock.fileno(); `timeout` is -1.0 for a blocking
 socket, 0.0 for a nonblocking one, else the socket's timeout in seconds.
+The timeout decides, not the descriptor's mode: 0.0 tries once and raises
+BlockingIOError (never waits, even on a blocking descriptor), > 0 waits at
+most that long in total then raises TimeoutError. A signal during a call
+runs its handler: if it raises, the call ends with that exception, else the
+call goes on (PEP 475).
 Addresses are tuples (host, port) or (host, port, flowinfo, scope_id)
-with a numeric host; `family` resolves the wildcard host "".
+with a numeric host; `family` resolves the wildcard host "". flowinfo is
+0..2**20-1 and scope_id 0..2**32-1 (OverflowError beyond). Integers may be
+any object with __index__. Sequences are copied before they are parsed.
 """
 
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, List, Optional, Sequence, Tuple, Union
 
 _Buffer = Union[bytes, bytearray, memoryview]
 Address = Tuple[Any, ...]
-# (stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id)
-RcvInfo = Tuple[int, int, int, int, int, int, int, int]
-# (stream, flags, ppid, length, assoc_id)
-NxtInfo = Tuple[int, int, int, int, int]
-# (data, msg_flags, from_addr, info, nxtinfo)
+class RcvInfo(Tuple[int, int, int, int, int, int, int, int]):
+    """SCTP_RCVINFO (or SCTP_SNDRCV) of one message, a struct sequence:
+    (stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id); ppid is
+    host order."""
+    n_fields: ClassVar[int]
+    n_sequence_fields: ClassVar[int]
+    n_unnamed_fields: ClassVar[int]
+    def __new__(cls, seq: Sequence[int]) -> "RcvInfo": ...
+    @property
+    def stream(self) -> int: ...
+    @property
+    def ssn(self) -> int: ...
+    @property
+    def flags(self) -> int: ...
+    @property
+    def ppid(self) -> int: ...
+    @property
+    def tsn(self) -> int: ...
+    @property
+    def cumtsn(self) -> int: ...
+    @property
+    def context(self) -> int: ...
+    @property
+    def assoc_id(self) -> int: ...
+
+class NxtInfo(Tuple[int, int, int, int, int]):
+    """SCTP_NXTINFO, a struct sequence: (stream, flags, ppid, length,
+    assoc_id) of the next queued message."""
+    n_fields: ClassVar[int]
+    n_sequence_fields: ClassVar[int]
+    n_unnamed_fields: ClassVar[int]
+    def __new__(cls, seq: Sequence[int]) -> "NxtInfo": ...
+    @property
+    def stream(self) -> int: ...
+    @property
+    def flags(self) -> int: ...
+    @property
+    def ppid(self) -> int: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def assoc_id(self) -> int: ...
+
+# (data, msg_flags, from_addr, info, nxtinfo). MSG_CTRUNC in msg_flags: the
+# control data was cut (info is None when it was lost, never zeros).
 Received = Tuple[bytes, int, Optional[Address], Optional[RcvInfo], Optional[NxtInfo]]
-# (data, stream, ppid, flags, context, ttl, assoc_id, to)
-Outgoing = Tuple[_Buffer, int, int, int, int, int, int, Optional[Address]]
+# (data, stream, ppid, flags, context, ttl, assoc_id, to); see sendmsg
+Outgoing = Tuple[_Buffer, Optional[int], int, int, int, int, int, Optional[Address]]
 
 # ---- message I/O (ext/msgio.c) ----
-def sendmsg(fd: int, data: _Buffer, stream: int, ppid: int, flags: int, context: int,
-            ttl: int, assoc_id: int, to: Optional[Address], timeout: float) -> int: ...
-def recvmsg(fd: int, bufsize: int, timeout: float) -> Received: ...
+def sendmsg(fd: int, data: _Buffer, stream: Optional[int], ppid: int, flags: int, context: int,
+            ttl: int, assoc_id: int, to: Optional[Address], timeout: float) -> int:
+    """Send one message with SCTP_SNDINFO carrying stream, ppid (host order),
+    flags, context and assoc_id exactly as given (zeros included). The one
+    way to the socket's SCTP_DEFAULT_SNDINFO is stream=None: no SNDINFO is
+    sent, and ppid, flags, context and assoc_id must be 0 (ValueError)."""
+    ...
+def recvmsg(fd: int, bufsize: int, timeout: float) -> Received:
+    """bufsize is 1..2**28 (ValueError beyond; a larger message is read in
+    parts, MSG_EOR marks the last)."""
+    ...
 def sendmsgs(fd: int, messages: Sequence[Outgoing], timeout: float) -> int: ...
-def recvmsgs(fd: int, bufsize: int, max_messages: int, timeout: float = ...) -> List[Received]: ...
+def recvmsgs(fd: int, bufsize: int, max_messages: int, timeout: float = ...) -> List[Received]:
+    """max_messages is 1..64 and bufsize * max_messages at most 2**26
+    (ValueError beyond, OverflowError past the platform's sizes)."""
+    ...
 def decode_notification(buf: _Buffer) -> Tuple[Any, ...]:
     """(type, flags, ...) per notification type:
     ASSOC_CHANGE       (type, flags, state, error, outbound, inbound, assoc_id, info: bytes)
     PEER_ADDR_CHANGE   (type, flags, address, state, error, assoc_id)
     REMOTE_ERROR       (type, flags, cause, assoc_id, data: bytes)
     SEND_FAILED[_EVENT](type, flags, error, (stream, flags, ppid, context, assoc_id), assoc_id, data: bytes)
+                       (error: the ABORT's cause code, host order, as ASSOC_CHANGE's)
     SHUTDOWN_EVENT     (type, flags, assoc_id)
     ADAPTATION_INDICATION (type, flags, adaptation_ind, assoc_id)
     PARTIAL_DELIVERY_EVENT (type, flags, indication, stream, seq, assoc_id)
@@ -45,7 +104,10 @@ def decode_notification(buf: _Buffer) -> Tuple[Any, ...]:
 
 # ---- SCTP calls (ext/aiosctp.c) ----
 def bindx(fd: int, family: int, addrs: Sequence[Address], flags: int) -> None: ...
-def connectx(fd: int, family: int, addrs: Sequence[Address], timeout: float) -> int: ...
+def connectx(fd: int, family: int, addrs: Sequence[Address], timeout: float) -> int:
+    """The association id, also after a blocking call was interrupted by a
+    signal whose handler did not raise (the wait goes on)."""
+    ...
 def peeloff(fd: int, assoc_id: int) -> int: ...
 def getpaddrs(fd: int, assoc_id: int) -> List[Address]: ...
 def getladdrs(fd: int, assoc_id: int) -> List[Address]: ...

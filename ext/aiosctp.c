@@ -13,6 +13,26 @@
 /* ---- errors ---------------------------------------------------------- */
 
 PyObject *
+aiosctp_not_built(const char *what)
+{
+    PyObject *args, *exc;
+
+    /* OSError(errno, text) maps to the errno's subclass, as elsewhere */
+    args = PyUnicode_FromFormat(
+        "%s: this build of aiosctp._sctp lacks it (built against kernel "
+        "headers without it, older than the kernel feature); rebuild against "
+        "newer Linux uapi headers", what);
+    if (args == NULL)
+        return NULL;
+    exc = PyObject_CallFunction(PyExc_OSError, "iN", ENOPROTOOPT, args);
+    if (exc == NULL)
+        return NULL;
+    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+    Py_DECREF(exc);
+    return NULL;
+}
+
+PyObject *
 aiosctp_set_errno(int err)
 {
     errno = err;
@@ -21,25 +41,35 @@ aiosctp_set_errno(int err)
 
 /* ---- integer converters ---------------------------------------------- */
 
+/* An int, or any object with __index__ (numpy integers ...), in lo..hi.
+ * __index__ runs Python code: callers hold their arguments strongly. */
 static int
 conv_range(PyObject *obj, long long lo, long long hi, long long *out)
 {
     int overflow = 0;
     long long v;
+    PyObject *num;
 
-    if (!PyLong_Check(obj)) {
+    if (!PyLong_Check(obj) && !PyIndex_Check(obj)) {
         PyErr_Format(PyExc_TypeError, "an integer is required, not %.100s",
                      Py_TYPE(obj)->tp_name);
         return 0;
     }
-    v = PyLong_AsLongLongAndOverflow(obj, &overflow);
-    if (v == -1 && PyErr_Occurred())
+    num = PyNumber_Index(obj);
+    if (num == NULL)
         return 0;
-    if (overflow || v < lo || v > hi) {
-        PyErr_Format(PyExc_OverflowError, "%R is out of range %lld..%lld",
-                     obj, lo, hi);
+    v = PyLong_AsLongLongAndOverflow(num, &overflow);
+    if (v == -1 && PyErr_Occurred()) {
+        Py_DECREF(num);
         return 0;
     }
+    if (overflow || v < lo || v > hi) {
+        PyErr_Format(PyExc_OverflowError, "%R is out of range %lld..%lld",
+                     num, lo, hi);
+        Py_DECREF(num);
+        return 0;
+    }
+    Py_DECREF(num);
     *out = v;
     return 1;
 }
@@ -109,8 +139,8 @@ aiosctp_parse_sockaddr(PyObject *addr, int family,
 {
     const char *host;
     Py_ssize_t n;
-    int port;
-    unsigned int flowinfo = 0, scope_id = 0;
+    long long port, flowinfo = 0, scope_id = 0;
+    Py_ssize_t hlen;
 
     if (!PyTuple_Check(addr)) {
         PyErr_Format(PyExc_TypeError,
@@ -125,12 +155,27 @@ aiosctp_parse_sockaddr(PyObject *addr, int family,
                         "(host, port, flowinfo, scope_id)");
         return -1;
     }
-    if (!PyArg_ParseTuple(addr, "si|II:address", &host, &port,
-                          &flowinfo, &scope_id))
+    /* The tuple is immutable and our caller holds it: the host string stays
+     * alive while the integers' __index__ runs.  flowinfo is the 20-bit
+     * flow label and scope_id a 32-bit index: out of range is an
+     * OverflowError as in the socket module, never masked. */
+    if (!PyUnicode_Check(PyTuple_GET_ITEM(addr, 0))) {
+        PyErr_Format(PyExc_TypeError, "address host must be str, not %.100s",
+                     Py_TYPE(PyTuple_GET_ITEM(addr, 0))->tp_name);
         return -1;
-    if (port < 0 || port > 65535) {
-        PyErr_Format(PyExc_OverflowError, "port %d is out of range 0..65535",
-                     port);
+    }
+    if (!conv_range(PyTuple_GET_ITEM(addr, 1), 0, 65535, &port) ||
+        (n > 2 && !conv_range(PyTuple_GET_ITEM(addr, 2), 0, 0xFFFFF,
+                              &flowinfo)) ||
+        (n > 3 && !conv_range(PyTuple_GET_ITEM(addr, 3), 0, UINT32_MAX,
+                              &scope_id)))
+        return -1;
+    host = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(addr, 0), &hlen);
+    if (host == NULL)
+        return -1;
+    if (strlen(host) != (size_t)hlen) {
+        PyErr_SetString(PyExc_ValueError,
+                        "address host contains an embedded null character");
         return -1;
     }
     memset(ss, 0, sizeof(*ss));
@@ -169,8 +214,8 @@ aiosctp_parse_sockaddr(PyObject *addr, int family,
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons((uint16_t)port);
-        sin6->sin6_flowinfo = htonl(flowinfo);
-        sin6->sin6_scope_id = scope_id;
+        sin6->sin6_flowinfo = htonl((uint32_t)flowinfo);
+        sin6->sin6_scope_id = (uint32_t)scope_id;
         if (host[0] == '\0')
             sin6->sin6_addr = in6addr_any;
         else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
@@ -219,10 +264,23 @@ aiosctp_pack_addrs(PyObject *addrs, int family, int *count, size_t *size)
     char *buf = NULL;
     size_t used = 0;
 
-    seq = PySequence_Fast(addrs, "addresses must be a sequence of tuples");
-    if (seq == NULL)
+    /* A tuple copy holds every item strongly: parsing an item can run
+     * Python code (__index__) that empties the caller's list. */
+    if (PyUnicode_Check(addrs) || PyBytes_Check(addrs)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "addresses must be a sequence of tuples, not a string");
         return NULL;
-    n = PySequence_Fast_GET_SIZE(seq);
+    }
+    seq = PySequence_Tuple(addrs);
+    if (seq == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError,
+                            "addresses must be a sequence of tuples");
+        }
+        return NULL;
+    }
+    n = PyTuple_GET_SIZE(seq);
     if (n == 0) {
         PyErr_SetString(PyExc_ValueError, "the address list is empty");
         goto fail;
@@ -240,7 +298,7 @@ aiosctp_pack_addrs(PyObject *addrs, int family, int *count, size_t *size)
     for (i = 0; i < n; i++) {
         struct sockaddr_storage ss;
         socklen_t len;
-        if (aiosctp_parse_sockaddr(PySequence_Fast_GET_ITEM(seq, i), family,
+        if (aiosctp_parse_sockaddr(PyTuple_GET_ITEM(seq, i), family,
                                    &ss, &len) < 0)
             goto fail;
         memcpy(buf + used, &ss, len);
@@ -340,36 +398,96 @@ aiosctp_wait(int fd, int writing, double deadline)
     return 0;
 }
 
-/* ---- SOL_SCTP get/set with the GIL released ------------------------------ */
+/* ---- the one system-call loop ------------------------------------------ */
+
+Py_ssize_t
+aiosctp_call(int fd, int writing, double timeout, aiosctp_sysfunc func,
+             void *data, int *err)
+{
+    /* Computed once: retries after EINTR or a poll wakeup that finds the
+     * socket still not ready do not extend it. */
+    double deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
+    /* The timeout decides, not the descriptor's mode: 0.0 means "try once"
+     * even on a blocking fd, and > 0 waits in poll(), never in the call. */
+    int nonblock = timeout >= 0;
+
+    if (err != NULL)
+        *err = 0;
+    for (;;) {
+        Py_ssize_t r;
+        int e;
+        Py_BEGIN_ALLOW_THREADS
+        r = func(fd, nonblock, data);
+        e = errno;
+        Py_END_ALLOW_THREADS
+        if (r >= 0)
+            return r;
+        if (e == EINTR) {
+            /* PEP 475: a handler that raises ends the call, else retry */
+            if (PyErr_CheckSignals() < 0)
+                return -1;
+            continue;
+        }
+        if ((e == EAGAIN || e == EWOULDBLOCK) && timeout > 0) {
+            if (aiosctp_wait(fd, writing, deadline) <= 0)
+                return -1;
+            continue;
+        }
+        if (err != NULL) {
+            *err = e;
+            return -1;
+        }
+        aiosctp_set_errno(e);
+        return -1;
+    }
+}
+
+/* ---- SOL_SCTP get/set through aiosctp_call -------------------------------- */
+
+struct sockopt_call {
+    int opt;
+    void *val;            /* get */
+    const void *cval;     /* set */
+    socklen_t *len;       /* get: in/out */
+    socklen_t clen;       /* set */
+};
+
+static Py_ssize_t
+getsockopt_call(int fd, int Py_UNUSED(nonblock), void *data)
+{
+    struct sockopt_call *c = data;
+    return getsockopt(fd, SOL_SCTP, c->opt, c->val, c->len);
+}
+
+static Py_ssize_t
+setsockopt_call(int fd, int Py_UNUSED(nonblock), void *data)
+{
+    struct sockopt_call *c = data;
+    return setsockopt(fd, SOL_SCTP, c->opt, c->cval, c->clen);
+}
+
+/* getsockopt at SOL_SCTP; with err, a kernel refusal sets *err instead of
+ * raising (the caller retries on ENOMEM/EINVAL).  Socket options do not
+ * wait on the socket: timeout -1, so EAGAIN is an error like any other. */
+int
+aiosctp_getsockopt_err(int fd, int opt, void *val, socklen_t *len,
+                       int *err)
+{
+    struct sockopt_call c = {opt, val, NULL, len, 0};
+    return aiosctp_call(fd, 0, -1.0, getsockopt_call, &c, err) < 0 ? -1 : 0;
+}
 
 int
 aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len)
 {
-    int r, err;
-    Py_BEGIN_ALLOW_THREADS
-    r = getsockopt(fd, SOL_SCTP, opt, val, len);
-    Py_END_ALLOW_THREADS
-    err = errno;
-    if (r < 0) {
-        aiosctp_set_errno(err);
-        return -1;
-    }
-    return 0;
+    return aiosctp_getsockopt_err(fd, opt, val, len, NULL);
 }
 
 int
 aiosctp_setsockopt(int fd, int opt, const void *val, socklen_t len)
 {
-    int r, err;
-    Py_BEGIN_ALLOW_THREADS
-    r = setsockopt(fd, SOL_SCTP, opt, val, len);
-    Py_END_ALLOW_THREADS
-    err = errno;
-    if (r < 0) {
-        aiosctp_set_errno(err);
-        return -1;
-    }
-    return 0;
+    struct sockopt_call c = {opt, NULL, val, NULL, len};
+    return aiosctp_call(fd, 0, -1.0, setsockopt_call, &c, NULL) < 0 ? -1 : 0;
 }
 
 /* ---- bindx ------------------------------------------------------------- */
@@ -435,16 +553,101 @@ PyDoc_STRVAR(connectx_doc,
 "connectx(fd, family, addrs, timeout) -> assoc_id\n\n"
 "sctp_connectx(): start an association to a peer known by several\n"
 "addresses. A nonblocking socket returns the association id while the\n"
-"handshake is still in progress; a socket with a timeout waits for it.");
+"handshake is still in progress; a one-to-one socket with a timeout or\n"
+"blocking waits for it. A blocking call interrupted by a signal whose\n"
+"handler does not raise goes on waiting and returns the real id.");
+
+/* The first connectx, once, with the GIL released.  Not through
+ * aiosctp_call: after EINTR the association exists and its handshake goes on,
+ * and a second call would only report EALREADY (CPython's sock_connect calls
+ * connect() once for the same reason).  Returns 0 or an errno. */
+static int
+connectx_once(int fd, struct connectx3_param *param)
+{
+    socklen_t plen = sizeof(*param);
+    int r, err;
+    Py_BEGIN_ALLOW_THREADS
+    r = getsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_CONNECTX3, param, &plen);
+    err = errno;
+    Py_END_ALLOW_THREADS
+    return r == 0 ? 0 : err;
+}
+
+/* The id of the association to one of the packed addresses, or 0 if there
+ * is none.  The kernel copies the id back only on success or EINPROGRESS;
+ * after EINTR we ask it by peer address (SCTP_GET_PEER_ADDR_INFO finds the
+ * association in any state, on both socket styles). */
+static sctp_assoc_t
+assoc_id_by_addrs(int fd, const char *buf, size_t size)
+{
+    size_t off = 0;
+
+    while (size - off >= sizeof(sa_family_t)) {
+        struct sctp_paddrinfo pi;
+        socklen_t len = sizeof(pi);
+        sa_family_t fam;
+        size_t alen;
+
+        memcpy(&fam, buf + off, sizeof(fam));
+        alen = fam == AF_INET6 ? sizeof(struct sockaddr_in6)
+                               : sizeof(struct sockaddr_in);
+        if (size - off < alen)
+            break;
+        memset(&pi, 0, sizeof(pi));
+        memcpy(&pi.spinfo_address, buf + off, alen);
+        off += alen;
+        if (aiosctp_getsockopt(fd, SCTP_GET_PEER_ADDR_INFO, &pi, &len) == 0)
+            return pi.spinfo_assoc_id;
+        PyErr_Clear(); /* not this address: try the next */
+    }
+    return 0;
+}
+
+/* The id of a one-to-one socket's one association (SCTP_STATUS ignores the
+ * id there once it is established), or 0. */
+static sctp_assoc_t
+assoc_id_by_status(int fd)
+{
+    struct sctp_status st;
+    socklen_t len = sizeof(st);
+
+    memset(&st, 0, sizeof(st));
+    if (aiosctp_getsockopt(fd, SCTP_STATUS, &st, &len) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return st.sstat_assoc_id;
+}
+
+/* Wait for a one-to-one socket's handshake to end (writable), then report
+ * its outcome from SO_ERROR.  0 or -1 with an exception set. */
+static int
+connectx_wait(int fd, double deadline)
+{
+    int soerr = 0;
+    socklen_t slen = sizeof(soerr);
+
+    if (aiosctp_wait(fd, 1, deadline) <= 0)
+        return -1;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) < 0) {
+        aiosctp_set_errno(errno);
+        return -1;
+    }
+    if (soerr != 0) {
+        aiosctp_set_errno(soerr);
+        return -1;
+    }
+    return 0;
+}
 
 static PyObject *
 core_connectx(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd, family, count, r, err;
+    int fd, family, count, err, interrupted = 0;
     PyObject *addrs;
-    double timeout, deadline = 0;
+    double timeout, deadline;
     struct connectx3_param param;
-    socklen_t plen = sizeof(param);
+    sctp_assoc_t id;
     size_t size;
     char *buf;
 
@@ -459,41 +662,39 @@ core_connectx(PyObject *Py_UNUSED(module), PyObject *args)
     memset(&param, 0, sizeof(param));
     param.addr_num = (int)size;
     param.addrs = (struct sockaddr *)buf;
-    Py_BEGIN_ALLOW_THREADS
-    r = getsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_CONNECTX3, &param, &plen);
-    Py_END_ALLOW_THREADS
-    err = errno;
-    if (r < 0 && err == EINTR) {
-        /* The association exists and its handshake goes on: a retry would
-         * report EALREADY, so wait for it below as for EINPROGRESS. */
+    err = connectx_once(fd, &param);
+    if (err == EINTR) {
+        /* PEP 475: a handler that raises ends the call; else the
+         * handshake goes on and we wait for it as for EINPROGRESS. */
         if (PyErr_CheckSignals() < 0)
             goto fail;
+        interrupted = 1;
         err = EINPROGRESS;
     }
-    PyMem_Free(buf);
-    buf = NULL;
-
-    if (r == 0)
-        return PyLong_FromLong(param.assoc_id);
-    if (err != EINPROGRESS) {
+    id = param.assoc_id;
+    if (interrupted)
+        id = assoc_id_by_addrs(fd, buf, size);
+    if (err != 0 && err != EINPROGRESS) {
         aiosctp_set_errno(err);
-        return NULL;
+        goto fail;
     }
     /* In progress.  A nonblocking caller gets the id now; a blocking one
      * (interrupted) or one with a timeout waits for the one-to-one socket
      * to become writable (the association is up, or failed: SO_ERROR says
-     * which).  One-to-many sockets are always writable: they return now. */
-    if (timeout != 0 && socket_type(fd) == SOCK_STREAM) {
-        int soerr = 0;
-        socklen_t slen = sizeof(soerr);
-        if (aiosctp_wait(fd, 1, deadline) <= 0)
-            return NULL;
-        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &slen) < 0)
-            return aiosctp_set_errno(errno);
-        if (soerr != 0)
-            return aiosctp_set_errno(soerr);
-    }
-    return PyLong_FromLong(param.assoc_id);
+     * which).  One-to-many sockets are always writable: they return now,
+     * the handshake's outcome comes as an ASSOC_CHANGE notification. */
+    if (err == EINPROGRESS && timeout != 0 && socket_type(fd) == SOCK_STREAM &&
+        connectx_wait(fd, deadline) < 0)
+        goto fail;
+    if (interrupted && id == 0)
+        /* the association was set up meanwhile but not found by address
+         * (the peer answered from another one): a one-to-one socket has
+         * only the one */
+        id = assoc_id_by_status(fd);
+    PyMem_Free(buf);
+    if (interrupted && id == 0)
+        return aiosctp_set_errno(ECONNABORTED);
+    return PyLong_FromLong(id);
 
 fail:
     PyMem_Free(buf);
@@ -510,7 +711,7 @@ PyDoc_STRVAR(peeloff_doc,
 static PyObject *
 core_peeloff(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd, r, err;
+    int fd;
     sctp_assoc_t id;
     sctp_peeloff_flags_arg_t arg;
     socklen_t len = sizeof(arg);
@@ -521,12 +722,8 @@ core_peeloff(PyObject *Py_UNUSED(module), PyObject *args)
     memset(&arg, 0, sizeof(arg));
     arg.p_arg.associd = id;
     arg.flags = SOCK_CLOEXEC;
-    Py_BEGIN_ALLOW_THREADS
-    r = getsockopt(fd, SOL_SCTP, SCTP_SOCKOPT_PEELOFF_FLAGS, &arg, &len);
-    Py_END_ALLOW_THREADS
-    err = errno;
-    if (r < 0)
-        return aiosctp_set_errno(err);
+    if (aiosctp_getsockopt(fd, SCTP_SOCKOPT_PEELOFF_FLAGS, &arg, &len) < 0)
+        return NULL;
     return PyLong_FromLong(arg.p_arg.sd);
 }
 
@@ -554,12 +751,11 @@ get_addrs(PyObject *args, int opt, const char *fmt)
             return PyErr_NoMemory();
         memset(ga, 0, sizeof(*ga));
         ga->assoc_id = id;
-        Py_BEGIN_ALLOW_THREADS
-        r = getsockopt(fd, SOL_SCTP, opt, ga, &len);
-        Py_END_ALLOW_THREADS
-        err = errno;
+        r = aiosctp_getsockopt_err(fd, opt, ga, &len, &err);
         if (r < 0) {
             PyMem_Free(ga);
+            if (err == 0)
+                return NULL; /* a signal handler raised */
             if (err == ENOMEM && cap < (1u << 24)) {
                 cap *= 4;
                 continue;
@@ -632,12 +828,12 @@ core_get_assoc_ids(PyObject *Py_UNUSED(module), PyObject *args)
         if (ids == NULL)
             return PyErr_NoMemory();
         len = (socklen_t)cap;
-        Py_BEGIN_ALLOW_THREADS
-        r = getsockopt(fd, SOL_SCTP, SCTP_GET_ASSOC_ID_LIST, ids, &len);
-        Py_END_ALLOW_THREADS
-        err = errno;
+        r = aiosctp_getsockopt_err(fd, SCTP_GET_ASSOC_ID_LIST, ids, &len,
+                                   &err);
         if (r < 0) {
             PyMem_Free(ids);
+            if (err == 0)
+                return NULL; /* a signal handler raised */
             if (err == EINVAL)
                 continue; /* more associations arrived meanwhile */
             return aiosctp_set_errno(err);
@@ -713,9 +909,11 @@ add_core_constants(PyObject *m)
     ADD(SOL_SCTP);
     ADD(SCTP_BINDX_ADD_ADDR);
     ADD(SCTP_BINDX_REM_ADDR);
+#ifdef HAVE_SCTP_FUTURE_ASSOC
     ADD(SCTP_FUTURE_ASSOC);
     ADD(SCTP_CURRENT_ASSOC);
     ADD(SCTP_ALL_ASSOC);
+#endif
 #undef ADD
     return 0;
 }
@@ -730,7 +928,35 @@ sctp_exec(PyObject *m)
     if (add_core_constants(m) < 0 || aiosctp_msgio_add_constants(m) < 0 ||
         aiosctp_sockopt_add_constants(m) < 0)
         return -1;
+    return aiosctp_msgio_init_types(m, aiosctp_get_state(m));
+}
+
+static int
+sctp_traverse(PyObject *m, visitproc visit, void *arg)
+{
+    aiosctp_state *st = aiosctp_get_state(m);
+    if (st == NULL)
+        return 0;
+    Py_VISIT(st->rcvinfo_type);
+    Py_VISIT(st->nxtinfo_type);
     return 0;
+}
+
+static int
+sctp_clear(PyObject *m)
+{
+    aiosctp_state *st = aiosctp_get_state(m);
+    if (st == NULL)
+        return 0;
+    Py_CLEAR(st->rcvinfo_type);
+    Py_CLEAR(st->nxtinfo_type);
+    return 0;
+}
+
+static void
+sctp_free(void *m)
+{
+    sctp_clear((PyObject *)m);
 }
 
 static PyModuleDef_Slot sctp_slots[] = {
@@ -747,9 +973,12 @@ static struct PyModuleDef sctp_module = {
     .m_doc = "The C core of aiosctp: SCTP calls, socket options and message "
              "I/O over Linux kernel SCTP. Plain Python values in and out; "
              "see aiosctp.lowlevel for the typed API.",
-    .m_size = 0, /* no module state: nothing mutable is shared */
+    .m_size = sizeof(aiosctp_state), /* the info types; nothing mutable */
     .m_methods = NULL,
     .m_slots = sctp_slots,
+    .m_traverse = sctp_traverse,
+    .m_clear = sctp_clear,
+    .m_free = sctp_free,
 };
 
 PyMODINIT_FUNC

@@ -11,9 +11,27 @@
  *     sock.fileno(), so a closed socket gives EBADF;
  *   - calls that may block take `timeout` (float seconds) last: < 0 blocking
  *     socket, 0 nonblocking (EAGAIN -> BlockingIOError), > 0 the socket's
- *     settimeout() value (the fd is O_NONBLOCK; we poll, then TimeoutError);
- *   - the GIL is released around each system call only; EINTR is retried after
- *     PyErr_CheckSignals() (PEP 475);
+ *     settimeout() value (we poll, then TimeoutError).  The timeout decides,
+ *     not the descriptor's mode: 0.0 and > 0 never wait inside the system
+ *     call (MSG_DONTWAIT where the call takes flags), even on a blocking fd;
+ *   - every system call goes through aiosctp_call() (in the manner of
+ *     socketmodule.c's sock_call_ex): the GIL is released around the system
+ *     call only, EINTR is retried after PyErr_CheckSignals() (PEP 475), EAGAIN
+ *     is polled for until one deadline computed before the first try.  The one
+ *     exception is connectx's first call, which must not be repeated (see
+ *     core_connectx);
+ *   - items of a caller's sequence are held by strong references (a tuple
+ *     copy, PySequence_Tuple) while they are parsed: parsing can run Python
+ *     code (__index__) that empties the caller's list;
+ *   - integers: int or any object with __index__, range-checked
+ *     (OverflowError naming the range), never silently masked;
+ *   - received control data: buffers with headroom for cmsgs we did not ask
+ *     for (SO_TIMESTAMP ...), every cmsg bounds-checked, MSG_CTRUNC checked
+ *     and reported, never read as "no receive info";
+ *   - kernel features newer than Linux 4.18's uapi headers (what
+ *     manylinux_2_28 builds against) are behind HAVE_* feature tests
+ *     (setup.py probes them); a build without one raises
+ *     OSError(ENOPROTOOPT) saying the build lacked it;
  *   - addresses are tuples as in the socket module: (host, port) for IPv4,
  *     (host, port, flowinfo, scope_id) for IPv6, host being a numeric string;
  *     a non-numeric host raises ValueError (the Python layer resolves names).
@@ -29,10 +47,49 @@
 #include <netinet/in.h>
 #include <linux/sctp.h>
 
+/* Python 3.9 (requires-python >= 3.9) lacks these 3.10 additions; the same
+ * definitions as CPython's (and pythoncapi-compat's). */
+#if PY_VERSION_HEX < 0x030A0000
+static inline PyObject *
+aiosctp_newref(PyObject *obj)
+{
+    Py_INCREF(obj);
+    return obj;
+}
+#define Py_NewRef(obj) aiosctp_newref((PyObject *)(obj))
+
+static inline int
+PyModule_AddObjectRef(PyObject *module, const char *name, PyObject *value)
+{
+    int r;
+    Py_XINCREF(value);
+    r = PyModule_AddObject(module, name, value);
+    if (r < 0)
+        Py_XDECREF(value);
+    return r;
+}
+#endif
+
 /* netinet/sctp.h (libsctp) defines it; the kernel uses the protocol number. */
 #ifndef SOL_SCTP
 #define SOL_SCTP IPPROTO_SCTP
 #endif
+
+/* Module state: the struct sequence types of the receive information (heap
+ * types, one set per interpreter). */
+typedef struct {
+    PyTypeObject *rcvinfo_type;
+    PyTypeObject *nxtinfo_type;
+} aiosctp_state;
+
+static inline aiosctp_state *
+aiosctp_get_state(PyObject *module)
+{
+    return (aiosctp_state *)PyModule_GetState(module);
+}
+
+/* Create RcvInfo/NxtInfo into st and add them to the module (msgio.c). */
+int aiosctp_msgio_init_types(PyObject *module, aiosctp_state *st);
 
 /* Method tables contributed by each file; added to the module in exec. */
 extern PyMethodDef aiosctp_core_methods[];
@@ -79,12 +136,40 @@ PyObject *aiosctp_unpack_addrs(const char *buf, size_t size, int count);
 int aiosctp_wait(int fd, int writing, double deadline);
 double aiosctp_monotonic(void);
 
+/* ---- system calls (aiosctp.c) ----------------------------------------- */
+
+/* One system call, run with the GIL released: must not touch Python objects.
+ * `nonblock` asks it not to wait (MSG_DONTWAIT where the call has flags).
+ * Returns >= 0, or -1 with errno set. */
+typedef Py_ssize_t (*aiosctp_sysfunc)(int fd, int nonblock, void *data);
+
+/* Run func until it succeeds, in the manner of socketmodule.c sock_call_ex:
+ * EINTR -> PyErr_CheckSignals() then retry (PEP 475); EAGAIN with
+ * timeout > 0 -> poll fd (writing: for POLLOUT) until a deadline computed
+ * once, then TimeoutError; timeout >= 0 calls func with nonblock=1, so 0.0
+ * tries once without waiting even on a blocking descriptor.
+ * Returns func's result, or -1 with an exception set; when err is not NULL a
+ * failure of the system call itself sets *err to its errno instead of
+ * raising (the caller raises a more telling error), and *err stays 0 when an
+ * exception is set (signal handler, timeout, poll). */
+Py_ssize_t aiosctp_call(int fd, int writing, double timeout,
+                        aiosctp_sysfunc func, void *data, int *err);
+
 /* Raise the OSError subclass for errno (like the socket module). */
 PyObject *aiosctp_set_errno(int err);
+
+/* A feature newer than the kernel headers this module was built against
+ * (HAVE_* unset by setup.py's probes): raise OSError(ENOPROTOOPT) saying so.
+ * `what` names it and the Linux version that added it. */
+PyObject *aiosctp_not_built(const char *what);
 
 /* getsockopt/setsockopt at SOL_SCTP with the GIL released; 0 or -1 with
  * an OSError set. *len is in/out for get. */
 int aiosctp_getsockopt(int fd, int opt, void *val, socklen_t *len);
+/* The same; a kernel refusal sets *err (no exception) so the caller can
+ * retry or fall back; *err is 0 when an exception is set. */
+int aiosctp_getsockopt_err(int fd, int opt, void *val, socklen_t *len,
+                           int *err);
 int aiosctp_setsockopt(int fd, int opt, const void *val, socklen_t len);
 
 #endif /* AIOSCTP_H */

@@ -15,11 +15,22 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Room for every cmsg recvmsg may carry: RCVINFO, NXTINFO and SNDRCV. */
+/* Room for every cmsg recvmsg may carry: RCVINFO, NXTINFO and SNDRCV, and
+ * headroom for those we do not read but a caller may turn on at the socket
+ * level: the kernel puts SO_TIMESTAMP[NS] (16), SO_TIMESTAMPING (3 x 16) and
+ * SO_RXQ_OVFL (4) before the SCTP ones, so without room for them RCVINFO is
+ * cut (MSG_CTRUNC) and the message would look like stream 0, PPID 0. */
+#define RECV_CMSG_HEADROOM 256
 #define RECV_CMSG_SPACE                                                   \
     (CMSG_SPACE(sizeof(struct sctp_rcvinfo)) +                            \
      CMSG_SPACE(sizeof(struct sctp_nxtinfo)) +                            \
-     CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)))
+     CMSG_SPACE(sizeof(struct sctp_sndrcvinfo)) + RECV_CMSG_HEADROOM)
+
+/* Bounds of a receive buffer: one message can be read in several parts
+ * (MSG_EOR marks the last), so nothing needs more; a batch's arena is
+ * max_messages x bufsize bytes. */
+#define MAX_RECV_BUFSIZE ((Py_ssize_t)1 << 28)   /* 256 MiB */
+#define MAX_RECV_ARENA ((Py_ssize_t)1 << 26)     /* 64 MiB */
 
 #define SEND_CMSG_SPACE                                                   \
     (CMSG_SPACE(sizeof(struct sctp_sndinfo)) +                            \
@@ -33,6 +44,7 @@ struct send_args {
     uint32_t context;
     uint32_t ttl;
     sctp_assoc_t assoc_id;
+    int no_sndinfo; /* stream None: the socket's SCTP_DEFAULT_SNDINFO */
     struct sockaddr_storage to;
     socklen_t tolen;
 };
@@ -49,8 +61,9 @@ typedef union {
 
 /* ---- building the ancillary data ---------------------------------------- */
 
-/* Fill msg's control part from a.  Without any SNDINFO field set no SNDINFO
- * is sent, so the socket's SCTP_DEFAULT_SNDINFO stays in force. */
+/* Fill msg's control part from a.  SNDINFO is always sent, so explicit
+ * zeros (stream 0, PPID 0) are sent as given; only stream=None (no_sndinfo)
+ * leaves it out, and the socket's SCTP_DEFAULT_SNDINFO applies. */
 static void
 build_send_cmsg(struct msghdr *msg, send_cmsg_t *cbuf,
                 const struct send_args *a)
@@ -62,7 +75,7 @@ build_send_cmsg(struct msghdr *msg, send_cmsg_t *cbuf,
     msg->msg_controllen = sizeof(cbuf->buf);
     cmsg = CMSG_FIRSTHDR(msg);
 
-    if (a->stream || a->flags || a->ppid || a->context || a->assoc_id) {
+    if (!a->no_sndinfo) {
         struct sctp_sndinfo si;
         memset(&si, 0, sizeof(si));
         si.snd_sid = a->stream;
@@ -131,34 +144,23 @@ set_send_error(int fd, int err, Py_ssize_t len)
     return NULL;
 }
 
-/* One sendmsg with EINTR retried and EAGAIN waited for when the socket has
- * a timeout.  Returns bytes sent or -1 with an exception set. */
+static Py_ssize_t
+sendmsg_call(int fd, int nonblock, void *data)
+{
+    return sendmsg(fd, (struct msghdr *)data,
+                   MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
+}
+
+/* One sendmsg through aiosctp_call.  Returns bytes sent or -1 with an
+ * exception set. */
 static Py_ssize_t
 send_one(int fd, struct msghdr *msg, Py_ssize_t len, double timeout)
 {
-    double deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
-    for (;;) {
-        ssize_t n;
-        int err;
-        Py_BEGIN_ALLOW_THREADS
-        n = sendmsg(fd, msg, MSG_NOSIGNAL);
-        Py_END_ALLOW_THREADS
-        if (n >= 0)
-            return n;
-        err = errno;
-        if (err == EINTR) {
-            if (PyErr_CheckSignals() < 0)
-                return -1;
-            continue;
-        }
-        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
-            if (aiosctp_wait(fd, 1, deadline) <= 0)
-                return -1;
-            continue;
-        }
+    int err;
+    Py_ssize_t n = aiosctp_call(fd, 1, timeout, sendmsg_call, msg, &err);
+    if (n < 0 && err != 0)
         set_send_error(fd, err, len);
-        return -1;
-    }
+    return n;
 }
 
 /* Parse the shared per-message arguments (stream, ppid, flags, context,
@@ -167,13 +169,24 @@ static int
 parse_send_args(PyObject *const *args, int family, struct send_args *a)
 {
     memset(a, 0, sizeof(*a));
-    if (!aiosctp_conv_u16(args[0], &a->stream) ||
+    if (args[0] == Py_None)
+        a->no_sndinfo = 1;
+    else if (!aiosctp_conv_u16(args[0], &a->stream))
+        return -1;
+    if (!aiosctp_conv_u32(args[1], &a->ppid) ||
         !aiosctp_conv_u32(args[1], &a->ppid) ||
         !aiosctp_conv_u16(args[2], &a->flags) ||
         !aiosctp_conv_u32(args[3], &a->context) ||
         !aiosctp_conv_u32(args[4], &a->ttl) ||
         !aiosctp_conv_assoc(args[5], &a->assoc_id))
         return -1;
+    if (a->no_sndinfo && (a->ppid || a->flags || a->context || a->assoc_id)) {
+        PyErr_SetString(PyExc_ValueError,
+                        "stream=None sends no SCTP_SNDINFO (the socket's "
+                        "SCTP_DEFAULT_SNDINFO applies): ppid, flags, context "
+                        "and assoc_id must then be 0");
+        return -1;
+    }
     if (args[6] != Py_None &&
         aiosctp_parse_sockaddr(args[6], family, &a->to, &a->tolen) < 0)
         return -1;
@@ -249,68 +262,151 @@ fail:
 
 /* ---- receiving ---------------------------------------------------------------- */
 
-/* (stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id) */
-static PyObject *
-rcvinfo_tuple(const struct cmsghdr *cmsg)
+/* The receive information as named tuples made once in C (PyStructSequence:
+ * indexing and unpacking keep working as with the plain tuples before). The
+ * types live in the module state (heap types: one per interpreter). */
+static PyStructSequence_Field rcvinfo_fields[] = {
+    {"stream", "stream identifier"},
+    {"ssn", "stream sequence number (0 for unordered)"},
+    {"flags", "SCTP_UNORDERED ..."},
+    {"ppid", "payload protocol identifier, host order"},
+    {"tsn", "transmission sequence number"},
+    {"cumtsn", "cumulative TSN (SCTP_SNDRCV only; 0 from RCVINFO)"},
+    {"context", "the receiver's SCTP_CONTEXT value"},
+    {"assoc_id", "association id"},
+    {NULL, NULL},
+};
+
+static PyStructSequence_Desc rcvinfo_desc = {
+    "aiosctp._sctp.RcvInfo",
+    "SCTP receive information of one message (SCTP_RCVINFO or SCTP_SNDRCV).",
+    rcvinfo_fields, 8,
+};
+
+static PyStructSequence_Field nxtinfo_fields[] = {
+    {"stream", "stream of the next message"},
+    {"flags", "SCTP_UNORDERED, SCTP_COMPLETE, SCTP_NOTIFICATION"},
+    {"ppid", "payload protocol identifier, host order"},
+    {"length", "bytes of the next message received so far"},
+    {"assoc_id", "association id"},
+    {NULL, NULL},
+};
+
+static PyStructSequence_Desc nxtinfo_desc = {
+    "aiosctp._sctp.NxtInfo",
+    "SCTP_NXTINFO: what the next queued message is.",
+    nxtinfo_fields, 5,
+};
+
+int
+aiosctp_msgio_init_types(PyObject *m, aiosctp_state *st)
 {
+    st->rcvinfo_type = PyStructSequence_NewType(&rcvinfo_desc);
+    if (st->rcvinfo_type == NULL)
+        return -1;
+    st->nxtinfo_type = PyStructSequence_NewType(&nxtinfo_desc);
+    if (st->nxtinfo_type == NULL)
+        return -1;
+    if (PyModule_AddObjectRef(m, "RcvInfo", (PyObject *)st->rcvinfo_type) < 0 ||
+        PyModule_AddObjectRef(m, "NxtInfo", (PyObject *)st->nxtinfo_type) < 0)
+        return -1;
+    return 0;
+}
+
+/* Fill a new struct sequence from n longs (each as a Python int). */
+static PyObject *
+make_info(PyTypeObject *type, const long long *v, int n)
+{
+    PyObject *res = PyStructSequence_New(type);
+    int i;
+    if (res == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *x = PyLong_FromLongLong(v[i]);
+        if (x == NULL) {
+            Py_DECREF(res);
+            return NULL;
+        }
+        PyStructSequence_SetItem(res, i, x);
+    }
+    return res;
+}
+
+/* RcvInfo from an SCTP_RCVINFO or SCTP_SNDRCV cmsg whose whole payload is
+ * within the control data (checked by the caller); NULL without an
+ * exception when the cmsg is of another type. */
+static PyObject *
+rcvinfo_new(aiosctp_state *st, const struct cmsghdr *cmsg, size_t datalen)
+{
+    long long v[8];
     if (cmsg->cmsg_type == SCTP_RCVINFO &&
-        cmsg->cmsg_len >= CMSG_LEN(sizeof(struct sctp_rcvinfo))) {
+        datalen >= sizeof(struct sctp_rcvinfo)) {
         struct sctp_rcvinfo ri;
         memcpy(&ri, CMSG_DATA(cmsg), sizeof(ri));
-        return Py_BuildValue("(HHHkkkki)", ri.rcv_sid, ri.rcv_ssn,
-                             ri.rcv_flags, (unsigned long)ntohl(ri.rcv_ppid),
-                             (unsigned long)ri.rcv_tsn,
-                             (unsigned long)ri.rcv_cumtsn,
-                             (unsigned long)ri.rcv_context,
-                             (int)ri.rcv_assoc_id);
+        v[0] = ri.rcv_sid; v[1] = ri.rcv_ssn; v[2] = ri.rcv_flags;
+        v[3] = ntohl(ri.rcv_ppid); v[4] = ri.rcv_tsn; v[5] = ri.rcv_cumtsn;
+        v[6] = ri.rcv_context; v[7] = ri.rcv_assoc_id;
+        return make_info(st->rcvinfo_type, v, 8);
     }
     if (cmsg->cmsg_type == SCTP_SNDRCV &&
-        cmsg->cmsg_len >= CMSG_LEN(sizeof(struct sctp_sndrcvinfo))) {
+        datalen >= sizeof(struct sctp_sndrcvinfo)) {
         struct sctp_sndrcvinfo si;
         memcpy(&si, CMSG_DATA(cmsg), sizeof(si));
-        return Py_BuildValue("(HHHkkkki)", si.sinfo_stream, si.sinfo_ssn,
-                             si.sinfo_flags,
-                             (unsigned long)ntohl(si.sinfo_ppid),
-                             (unsigned long)si.sinfo_tsn,
-                             (unsigned long)si.sinfo_cumtsn,
-                             (unsigned long)si.sinfo_context,
-                             (int)si.sinfo_assoc_id);
+        v[0] = si.sinfo_stream; v[1] = si.sinfo_ssn; v[2] = si.sinfo_flags;
+        v[3] = ntohl(si.sinfo_ppid); v[4] = si.sinfo_tsn;
+        v[5] = si.sinfo_cumtsn; v[6] = si.sinfo_context;
+        v[7] = si.sinfo_assoc_id;
+        return make_info(st->rcvinfo_type, v, 8);
     }
     return NULL;
 }
 
-/* (stream, flags, ppid, length, assoc_id) */
 static PyObject *
-nxtinfo_tuple(const struct cmsghdr *cmsg)
+nxtinfo_new(aiosctp_state *st, const struct cmsghdr *cmsg, size_t datalen)
 {
     struct sctp_nxtinfo ni;
-    if (cmsg->cmsg_len < CMSG_LEN(sizeof(ni)))
+    long long v[5];
+    if (datalen < sizeof(ni))
         return NULL;
     memcpy(&ni, CMSG_DATA(cmsg), sizeof(ni));
-    return Py_BuildValue("(HHkki)", ni.nxt_sid, ni.nxt_flags,
-                         (unsigned long)ntohl(ni.nxt_ppid),
-                         (unsigned long)ni.nxt_length, (int)ni.nxt_assoc_id);
+    v[0] = ni.nxt_sid; v[1] = ni.nxt_flags; v[2] = ntohl(ni.nxt_ppid);
+    v[3] = ni.nxt_length; v[4] = ni.nxt_assoc_id;
+    return make_info(st->nxtinfo_type, v, 5);
 }
 
-/* Walk the control data; set *info / *nxt to new tuples (or leave NULL).
- * Returns -1 with an exception set on a build failure. */
+/* Walk the control data; set *info / *nxt to new objects (or leave NULL).
+ * Every cmsg is checked against the end of the control data the kernel
+ * filled: a cmsg cut by MSG_CTRUNC carries a shortened cmsg_len and is
+ * skipped, never read past its end.  Returns -1 with an exception set on a
+ * build failure. */
 static int
-walk_recv_cmsg(struct msghdr *msg, PyObject **info, PyObject **nxt)
+walk_recv_cmsg(aiosctp_state *st, struct msghdr *msg, PyObject **info,
+               PyObject **nxt)
 {
     struct cmsghdr *cmsg;
+    const char *end = (const char *)msg->msg_control + msg->msg_controllen;
 
+    if (msg->msg_control == NULL)
+        return 0;
     for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
          cmsg = CMSG_NXTHDR(msg, cmsg)) {
+        const char *data = (const char *)CMSG_DATA(cmsg);
+        size_t datalen;
+
+        if (cmsg->cmsg_len < CMSG_LEN(0) ||
+            (size_t)(end - (const char *)cmsg) < cmsg->cmsg_len)
+            break; /* malformed or past the end: nothing more to trust */
+        datalen = cmsg->cmsg_len - (size_t)(data - (const char *)cmsg);
         if (cmsg->cmsg_level != IPPROTO_SCTP)
             continue;
         if ((cmsg->cmsg_type == SCTP_RCVINFO ||
              cmsg->cmsg_type == SCTP_SNDRCV) && *info == NULL) {
-            *info = rcvinfo_tuple(cmsg);
+            *info = rcvinfo_new(st, cmsg, datalen);
             if (*info == NULL && PyErr_Occurred())
                 return -1;
         }
         else if (cmsg->cmsg_type == SCTP_NXTINFO && *nxt == NULL) {
-            *nxt = nxtinfo_tuple(cmsg);
+            *nxt = nxtinfo_new(st, cmsg, datalen);
             if (*nxt == NULL && PyErr_Occurred())
                 return -1;
         }
@@ -318,44 +414,22 @@ walk_recv_cmsg(struct msghdr *msg, PyObject **info, PyObject **nxt)
     return 0;
 }
 
-/* One recvmsg into `buf` with EINTR retried and EAGAIN waited for when
- * the socket has a timeout. */
 static Py_ssize_t
-recv_one(int fd, struct msghdr *msg, double timeout)
+recvmsg_call(int fd, int nonblock, void *data)
 {
-    double deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
-    for (;;) {
-        ssize_t n;
-        int err;
-        Py_BEGIN_ALLOW_THREADS
-        n = recvmsg(fd, msg, 0);
-        Py_END_ALLOW_THREADS
-        if (n >= 0)
-            return n;
-        err = errno;
-        if (err == EINTR) {
-            if (PyErr_CheckSignals() < 0)
-                return -1;
-            continue;
-        }
-        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
-            if (aiosctp_wait(fd, 0, deadline) <= 0)
-                return -1;
-            continue;
-        }
-        aiosctp_set_errno(err);
-        return -1;
-    }
+    return recvmsg(fd, (struct msghdr *)data, nonblock ? MSG_DONTWAIT : 0);
 }
 
 /* Build (data, msg_flags, from_addr, info, nxtinfo) for one received
- * message.  Steals `data`. */
+ * message.  Steals `data`.  MSG_CTRUNC stays in msg_flags: the control data
+ * was cut (more cmsgs than even our headroom), and info is then None when
+ * the receive information was lost with it, never zeros. */
 static PyObject *
-recv_result(PyObject *data, struct msghdr *msg)
+recv_result(aiosctp_state *st, PyObject *data, struct msghdr *msg)
 {
-    PyObject *info = NULL, *nxt = NULL, *addr, *res;
+    PyObject *info = NULL, *nxt = NULL, *addr, *flags, *res;
 
-    if (walk_recv_cmsg(msg, &info, &nxt) < 0)
+    if (walk_recv_cmsg(st, msg, &info, &nxt) < 0)
         goto fail;
     if (msg->msg_namelen > 0) {
         addr = aiosctp_make_sockaddr((struct sockaddr *)msg->msg_name,
@@ -366,20 +440,22 @@ recv_result(PyObject *data, struct msghdr *msg)
     else {
         addr = Py_NewRef(Py_None);
     }
-    res = PyTuple_New(5);
-    if (res == NULL) {
+    flags = PyLong_FromLong(msg->msg_flags);
+    if (flags == NULL) {
         Py_DECREF(addr);
         goto fail;
     }
+    res = PyTuple_New(5);
+    if (res == NULL) {
+        Py_DECREF(addr);
+        Py_DECREF(flags);
+        goto fail;
+    }
     PyTuple_SET_ITEM(res, 0, data);
-    PyTuple_SET_ITEM(res, 1, PyLong_FromLong(msg->msg_flags));
+    PyTuple_SET_ITEM(res, 1, flags);
     PyTuple_SET_ITEM(res, 2, addr);
     PyTuple_SET_ITEM(res, 3, info ? info : Py_NewRef(Py_None));
     PyTuple_SET_ITEM(res, 4, nxt ? nxt : Py_NewRef(Py_None));
-    if (PyTuple_GET_ITEM(res, 1) == NULL) {
-        Py_DECREF(res);
-        return NULL;
-    }
     return res;
 
 fail:
@@ -389,19 +465,53 @@ fail:
     return NULL;
 }
 
+#define BUFSIZE_HINT \
+    " (a larger message is read in parts: MSG_EOR marks the last)"
+
+/* A receive buffer size: an int in 1..limit; OverflowError beyond what the
+ * platform's sizes hold, ValueError beyond limit, both naming the bound. */
+static int
+conv_bufsize(PyObject *obj, Py_ssize_t limit, const char *what,
+             const char *hint, Py_ssize_t *out)
+{
+    Py_ssize_t v;
+    if (!PyLong_Check(obj) && !PyIndex_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an integer, not %.100s",
+                     what, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    v = PyNumber_AsSsize_t(obj, PyExc_OverflowError);
+    if (v == -1 && PyErr_Occurred()) {
+        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_OverflowError, "%s is out of range 1..%zd",
+                         what, limit);
+        }
+        return -1;
+    }
+    if (v < 1 || v > limit) {
+        PyErr_Format(PyExc_ValueError, "%s must be 1..%zd, not %zd%s", what,
+                     limit, v, hint);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 PyDoc_STRVAR(recvmsg_doc,
 "recvmsg(fd, bufsize, timeout) -> (data, msg_flags, from_addr, info, nxtinfo)\n"
 "\n"
-"Receive one message, or the part of it that fits in bufsize (msg_flags\n"
-"lacks MSG_EOR then). With MSG_NOTIFICATION in msg_flags, data is a raw\n"
-"notification for decode_notification(). info is (stream, ssn, flags,\n"
-"ppid, tsn, cumtsn, context, assoc_id) from SCTP_RCVINFO or SCTP_SNDRCV,\n"
-"or None; nxtinfo is (stream, flags, ppid, length, assoc_id) or None.\n"
-"End of file on a one-to-one socket gives b'' with msg_flags 0.");
+"Receive one message, or the part of it that fits in bufsize (1..2**28;\n"
+"msg_flags lacks MSG_EOR then). With MSG_NOTIFICATION in msg_flags, data is\n"
+"a raw notification for decode_notification(). info is an RcvInfo\n"
+"(stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id) from\n"
+"SCTP_RCVINFO or SCTP_SNDRCV, or None; nxtinfo is an NxtInfo (stream,\n"
+"flags, ppid, length, assoc_id) or None. MSG_CTRUNC in msg_flags: the\n"
+"control data was cut, info is None if it was lost. End of file on a\n"
+"one-to-one socket gives b'' with msg_flags 0.");
 
 static PyObject *
-msgio_recvmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
-              Py_ssize_t nargs)
+msgio_recvmsg(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int fd;
     Py_ssize_t bufsize, n;
@@ -419,13 +529,9 @@ msgio_recvmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
     }
     if (!aiosctp_conv_fd(args[0], &fd))
         return NULL;
-    bufsize = PyLong_AsSsize_t(args[1]);
-    if (bufsize == -1 && PyErr_Occurred())
+    if (conv_bufsize(args[1], MAX_RECV_BUFSIZE, "bufsize", BUFSIZE_HINT,
+                     &bufsize) < 0)
         return NULL;
-    if (bufsize <= 0) {
-        PyErr_SetString(PyExc_ValueError, "bufsize must be positive");
-        return NULL;
-    }
     timeout = PyFloat_AsDouble(args[2]);
     if (timeout == -1.0 && PyErr_Occurred())
         return NULL;
@@ -443,14 +549,14 @@ msgio_recvmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
     msg.msg_control = cbuf.buf;
     msg.msg_controllen = sizeof(cbuf.buf);
 
-    n = recv_one(fd, &msg, timeout);
+    n = aiosctp_call(fd, 0, timeout, recvmsg_call, &msg, NULL);
     if (n < 0) {
         Py_DECREF(data);
         return NULL;
     }
     if (n != bufsize && _PyBytes_Resize(&data, n) < 0)
         return NULL;
-    return recv_result(data, &msg);
+    return recv_result(aiosctp_get_state(module), data, &msg);
 }
 
 /* ---- batched I/O: recvmmsg / sendmmsg ------------------------------------- */
@@ -460,12 +566,28 @@ msgio_recvmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
 PyDoc_STRVAR(recvmsgs_doc,
 "recvmsgs(fd, bufsize, max_messages[, timeout]) -> list of recvmsg() tuples\n\n"
 "Read up to max_messages (1..64) queued messages with one recvmmsg()\n"
-"call: each keeps its boundaries and its own ancillary data. Without\n"
+"call: each keeps its boundaries and its own ancillary data;\n"
+"bufsize * max_messages is at most 2**26 (64 MiB). Without\n"
 "timeout (or 0.0) it does not wait (MSG_DONTWAIT) and raises\n"
 "BlockingIOError when nothing is queued; with timeout < 0 (a blocking\n"
 "socket) it waits for the first message and takes what else is queued\n"
 "(MSG_WAITFORONE); with timeout > 0 it waits up to that long, then\n"
 "raises TimeoutError.");
+
+struct mmsg_call {
+    struct mmsghdr *mm;
+    unsigned int count;
+};
+
+/* Nonblocking: take what is queued; blocking: wait for the first message
+ * only, then take what else is queued. */
+static Py_ssize_t
+recvmmsg_call(int fd, int nonblock, void *data)
+{
+    struct mmsg_call *c = data;
+    return recvmmsg(fd, c->mm, c->count,
+                    nonblock ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
+}
 
 /* The messages land in one arena of max_messages * bufsize bytes, and each
  * is then copied into a bytes object of its own size.  Allocating a bytes
@@ -476,18 +598,19 @@ PyDoc_STRVAR(recvmsgs_doc,
  * (glibc raises its mmap threshold to it) and the copy of a small message
  * costs less than the resize did. */
 static PyObject *
-msgio_recvmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
-               Py_ssize_t nargs)
+msgio_recvmsgs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    int fd, count, i, r = -1, err, flags = MSG_DONTWAIT;
-    Py_ssize_t bufsize, max;
-    double timeout = 0.0, deadline = 0.0;
+    aiosctp_state *st = aiosctp_get_state(module);
+    int fd, count, i;
+    Py_ssize_t bufsize, max, r;
+    double timeout = 0.0;
     struct mmsghdr *mm = NULL;
     struct iovec *iov = NULL;
     struct sockaddr_storage *from = NULL;
     recv_cmsg_t *cbuf = NULL;
     char *arena = NULL;
     PyObject *list = NULL;
+    struct mmsg_call call;
 
     if (nargs != 3 && nargs != 4) {
         PyErr_Format(PyExc_TypeError,
@@ -496,20 +619,15 @@ msgio_recvmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
     }
     if (!aiosctp_conv_fd(args[0], &fd))
         return NULL;
-    bufsize = PyLong_AsSsize_t(args[1]);
-    if (bufsize == -1 && PyErr_Occurred())
+    if (conv_bufsize(args[1], MAX_RECV_ARENA, "bufsize", BUFSIZE_HINT,
+                     &bufsize) < 0 ||
+        conv_bufsize(args[2], MAX_BATCH, "max_messages", "", &max) < 0)
         return NULL;
-    max = PyLong_AsSsize_t(args[2]);
-    if (max == -1 && PyErr_Occurred())
-        return NULL;
-    if (bufsize <= 0 || max < 1 || max > MAX_BATCH) {
+    if (bufsize > MAX_RECV_ARENA / max) {
         PyErr_Format(PyExc_ValueError,
-                     "bufsize must be positive and max_messages 1..%d",
-                     MAX_BATCH);
-        return NULL;
-    }
-    if (bufsize > (Py_ssize_t)(SIZE_MAX / MAX_BATCH)) {
-        PyErr_SetString(PyExc_ValueError, "bufsize too large");
+                     "bufsize * max_messages must be at most %zd bytes "
+                     "(%zd * %zd asked): read fewer messages per call",
+                     MAX_RECV_ARENA, bufsize, max);
         return NULL;
     }
     if (nargs == 4) {
@@ -517,10 +635,6 @@ msgio_recvmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
         if (timeout == -1.0 && PyErr_Occurred())
             return NULL;
     }
-    if (timeout < 0)
-        flags = MSG_WAITFORONE;
-    else if (timeout > 0)
-        deadline = aiosctp_monotonic() + timeout;
     count = (int)max;
     mm = PyMem_Calloc(count, sizeof(*mm));
     iov = PyMem_Calloc(count, sizeof(*iov));
@@ -541,26 +655,11 @@ msgio_recvmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
         mm[i].msg_hdr.msg_control = cbuf[i].buf;
         mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
     }
-    for (;;) {
-        Py_BEGIN_ALLOW_THREADS
-        r = recvmmsg(fd, mm, (unsigned int)count, flags, NULL);
-        Py_END_ALLOW_THREADS
-        err = errno;
-        if (r >= 0)
-            break;
-        if (err == EINTR) {
-            if (PyErr_CheckSignals() < 0)
-                goto done;
-            continue;
-        }
-        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
-            if (aiosctp_wait(fd, 0, deadline) <= 0)
-                goto done;
-            continue;
-        }
-        aiosctp_set_errno(err);
+    call.mm = mm;
+    call.count = (unsigned int)count;
+    r = aiosctp_call(fd, 0, timeout, recvmmsg_call, &call, NULL);
+    if (r < 0)
         goto done;
-    }
     list = PyList_New(r);
     if (list == NULL)
         goto done;
@@ -572,7 +671,7 @@ msgio_recvmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
             Py_CLEAR(list);
             goto done;
         }
-        item = recv_result(data, &mm[i].msg_hdr);
+        item = recv_result(st, data, &mm[i].msg_hdr);
         if (item == NULL) {
             Py_CLEAR(list);
             goto done;
@@ -589,6 +688,14 @@ done:
     return list;
 }
 
+static Py_ssize_t
+sendmmsg_call(int fd, int nonblock, void *data)
+{
+    struct mmsg_call *c = data;
+    return sendmmsg(fd, c->mm, c->count,
+                    MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
+}
+
 PyDoc_STRVAR(sendmsgs_doc,
 "sendmsgs(fd, messages, timeout) -> int\n\n"
 "Send several whole messages with sendmmsg(); each item is a tuple\n"
@@ -599,9 +706,11 @@ static PyObject *
 msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
                Py_ssize_t nargs)
 {
-    int fd, count = 0, i, r = -1, err;
-    double timeout, deadline;
+    int fd, count = 0, i, err;
+    double timeout;
+    Py_ssize_t r;
     PyObject *seq = NULL, *result = NULL;
+    struct mmsg_call call;
     struct mmsghdr *mm = NULL;
     struct iovec *iov = NULL;
     struct send_args *sa = NULL;
@@ -620,10 +729,12 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
     timeout = PyFloat_AsDouble(args[2]);
     if (timeout == -1.0 && PyErr_Occurred())
         return NULL;
-    seq = PySequence_Fast(args[1], "messages must be a sequence");
+    /* A tuple copy holds every message strongly: parsing one can run Python
+     * code (__index__) that empties the caller's list. */
+    seq = PySequence_Tuple(args[1]);
     if (seq == NULL)
         return NULL;
-    n = PySequence_Fast_GET_SIZE(seq);
+    n = PyTuple_GET_SIZE(seq);
     if (n == 0) {
         result = PyLong_FromLong(0);
         goto done;
@@ -643,7 +754,7 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
         goto done;
     }
     for (i = 0; i < count; i++) {
-        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *item = PyTuple_GET_ITEM(seq, i);
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 8) {
             PyErr_SetString(PyExc_TypeError,
                             "each message is a tuple (data, stream, ppid, "
@@ -665,28 +776,15 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
         mm[i].msg_hdr.msg_iovlen = 1;
         build_send_cmsg(&mm[i].msg_hdr, &cbuf[i], &sa[i]);
     }
-    deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
-    for (;;) {
-        Py_BEGIN_ALLOW_THREADS
-        r = sendmmsg(fd, mm, (unsigned int)count, MSG_NOSIGNAL);
-        Py_END_ALLOW_THREADS
-        err = errno;
-        if (r >= 0)
-            break;
-        if (err == EINTR) {
-            if (PyErr_CheckSignals() < 0)
-                goto done;
-            continue;
-        }
-        if ((err == EAGAIN || err == EWOULDBLOCK) && timeout > 0) {
-            if (aiosctp_wait(fd, 1, deadline) <= 0)
-                goto done;
-            continue;
-        }
-        set_send_error(fd, err, views[0].len);
+    call.mm = mm;
+    call.count = (unsigned int)count;
+    r = aiosctp_call(fd, 1, timeout, sendmmsg_call, &call, &err);
+    if (r < 0) {
+        if (err != 0)
+            set_send_error(fd, err, views[0].len);
         goto done;
     }
-    result = PyLong_FromLong(r);
+    result = PyLong_FromSsize_t(r);
 
 done:
     for (i = 0; i < nviews; i++)
@@ -765,6 +863,19 @@ dec_remote_error(const char *buf, size_t len)
                          bytes_after(buf, len, sizeof(n)));
 }
 
+/* Linux fills ssf_error with the SCTP error cause code of an ABORT as it came
+ * off the wire (a __be16 in a 32-bit field: cause 12 reads 3072 on a
+ * little-endian host), as it does sac_error: give the cause code's value.
+ * Every value the kernel puts there is such a cause code or 0; one with
+ * high bits set is passed on as it is. */
+static unsigned long
+send_failed_error(uint32_t error)
+{
+    if (error > 0xFFFF)
+        return error;
+    return ntohs((uint16_t)error);
+}
+
 /* (type, flags, error, (stream, flags, ppid, context, assoc_id), assoc_id,
  *  data) for both SCTP_SEND_FAILED and SCTP_SEND_FAILED_EVENT */
 static PyObject *
@@ -772,7 +883,8 @@ dec_send_failed(const char *buf, size_t len)
 {
     FIXED(struct sctp_send_failed, n);
     return Py_BuildValue(
-        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags, (unsigned long)n.ssf_error,
+        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags,
+        send_failed_error(n.ssf_error),
         n.ssf_info.sinfo_stream, n.ssf_info.sinfo_flags,
         (unsigned long)ntohl(n.ssf_info.sinfo_ppid),
         (unsigned long)n.ssf_info.sinfo_context,
@@ -780,18 +892,21 @@ dec_send_failed(const char *buf, size_t len)
         bytes_after(buf, len, sizeof(n)));
 }
 
+#ifdef HAVE_SCTP_SEND_FAILED_EVENT
 static PyObject *
 dec_send_failed_event(const char *buf, size_t len)
 {
     FIXED(struct sctp_send_failed_event, n);
     return Py_BuildValue(
-        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags, (unsigned long)n.ssf_error,
+        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags,
+        send_failed_error(n.ssf_error),
         n.ssfe_info.snd_sid, n.ssfe_info.snd_flags,
         (unsigned long)ntohl(n.ssfe_info.snd_ppid),
         (unsigned long)n.ssfe_info.snd_context,
         (int)n.ssfe_info.snd_assoc_id, (int)n.ssf_assoc_id,
         bytes_after(buf, len, sizeof(n)));
 }
+#endif /* HAVE_SCTP_SEND_FAILED_EVENT */
 
 /* (type, flags, assoc_id) */
 static PyObject *
@@ -910,7 +1025,9 @@ decode_notification(const char *buf, size_t len)
     case SCTP_PEER_ADDR_CHANGE: return dec_paddr_change(buf, len);
     case SCTP_REMOTE_ERROR: return dec_remote_error(buf, len);
     case SCTP_SEND_FAILED: return dec_send_failed(buf, len);
+#ifdef HAVE_SCTP_SEND_FAILED_EVENT
     case SCTP_SEND_FAILED_EVENT: return dec_send_failed_event(buf, len);
+#endif
     case SCTP_SHUTDOWN_EVENT: return dec_shutdown(buf, len);
     case SCTP_ADAPTATION_INDICATION: return dec_adaptation(buf, len);
     case SCTP_PARTIAL_DELIVERY_EVENT: return dec_pdapi(buf, len);
@@ -980,7 +1097,9 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_SNDRCV);
     ADD(SCTP_PR_SCTP_NONE);
     ADD(SCTP_PR_SCTP_TTL);
+#ifdef HAVE_SCTP_DATA_IO_EVENT
     ADD(SCTP_DATA_IO_EVENT);
+#endif
     ADD(SCTP_ASSOC_CHANGE);
     ADD(SCTP_PEER_ADDR_CHANGE);
     ADD(SCTP_SEND_FAILED);
@@ -993,7 +1112,9 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_STREAM_RESET_EVENT);
     ADD(SCTP_ASSOC_RESET_EVENT);
     ADD(SCTP_STREAM_CHANGE_EVENT);
+#ifdef HAVE_SCTP_SEND_FAILED_EVENT
     ADD(SCTP_SEND_FAILED_EVENT);
+#endif
     ADD(SCTP_COMM_UP);
     ADD(SCTP_COMM_LOST);
     ADD(SCTP_RESTART);
@@ -1005,7 +1126,9 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_ADDR_ADDED);
     ADD(SCTP_ADDR_MADE_PRIM);
     ADD(SCTP_ADDR_CONFIRMED);
+#ifdef HAVE_SCTP_ADDR_POTENTIALLY_FAILED
     ADD(SCTP_ADDR_POTENTIALLY_FAILED);
+#endif
     ADD(SCTP_DATA_UNSENT);
     ADD(SCTP_DATA_SENT);
     ADD(SCTP_PARTIAL_DELIVERY_ABORTED);
@@ -1018,8 +1141,10 @@ aiosctp_msgio_add_constants(PyObject *m)
     ADD(SCTP_STREAM_RESET_FAILED);
     ADD(SCTP_ASSOC_RESET_DENIED);
     ADD(SCTP_ASSOC_RESET_FAILED);
+#ifdef HAVE_SCTP_STREAM_CHANGE_DENIED
     ADD(SCTP_STREAM_CHANGE_DENIED);
     ADD(SCTP_STREAM_CHANGE_FAILED);
+#endif
 #undef ADD
     return 0;
 }

@@ -135,7 +135,7 @@ static const struct int_option int_options[] = {
 #ifdef SCTP_RECVNXTINFO
     {SCTP_RECVNXTINFO, ACC_BOTH, 0},
 #endif
-#ifdef SCTP_REUSE_PORT
+#ifdef HAVE_SCTP_REUSE_PORT
     {SCTP_REUSE_PORT, ACC_BOTH, 0},
 #endif
 };
@@ -160,16 +160,16 @@ static const int assoc_value_options[] = {
 #ifdef SCTP_INTERLEAVING_SUPPORTED
     SCTP_INTERLEAVING_SUPPORTED,
 #endif
-#ifdef SCTP_ASCONF_SUPPORTED
+#ifdef HAVE_SCTP_ASCONF_SUPPORTED
     SCTP_ASCONF_SUPPORTED,
 #endif
-#ifdef SCTP_AUTH_SUPPORTED
+#ifdef HAVE_SCTP_AUTH_SUPPORTED
     SCTP_AUTH_SUPPORTED,
 #endif
-#ifdef SCTP_ECN_SUPPORTED
+#ifdef HAVE_SCTP_ECN_SUPPORTED
     SCTP_ECN_SUPPORTED,
 #endif
-#ifdef SCTP_EXPOSE_POTENTIALLY_FAILED_STATE
+#ifdef HAVE_SCTP_EXPOSE_POTENTIALLY_FAILED_STATE
     SCTP_EXPOSE_POTENTIALLY_FAILED_STATE,
 #endif
 };
@@ -442,6 +442,7 @@ PyDoc_STRVAR(get_event_doc,
 "SCTP_EVENT: whether notifications of one type (SCTP_ASSOC_CHANGE, ...)\n"
 "are delivered.");
 
+#ifdef HAVE_SCTP_EVENT
 static PyObject *
 so_get_event(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -481,6 +482,23 @@ so_set_event(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     Py_RETURN_NONE;
 }
+#else
+PyDoc_STRVAR(set_event_doc,
+"set_event(fd, assoc_id, event_type, on) -> None\n\n"
+"SCTP_EVENT: not in this build (OSError ENOPROTOOPT).");
+
+static PyObject *
+so_get_event(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
+{
+    return aiosctp_not_built("SCTP_EVENT (Linux 5.1)");
+}
+
+static PyObject *
+so_set_event(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
+{
+    return aiosctp_not_built("SCTP_EVENT (Linux 5.1)");
+}
+#endif /* HAVE_SCTP_EVENT */
 
 /* ---- SCTP_RTOINFO ----------------------------------------------------------- */
 
@@ -609,8 +627,13 @@ so_get_peer_addr_params(PyObject *Py_UNUSED(module), PyObject *args)
                          copy.spp_pathmaxrxt, (unsigned int)copy.spp_pathmtu,
                          (unsigned int)copy.spp_sackdelay,
                          (unsigned int)copy.spp_flags,
+#ifdef HAVE_SPP_DSCP
                          (unsigned int)copy.spp_ipv6_flowlabel,
-                         copy.spp_dscp);
+                         copy.spp_dscp
+#else
+                         0u, (unsigned char)0 /* not in these headers */
+#endif
+                         );
 }
 
 PyDoc_STRVAR(set_peer_addr_params_doc,
@@ -647,8 +670,14 @@ so_set_peer_addr_params(PyObject *Py_UNUSED(module), PyObject *args)
     pp.spp_pathmtu = pathmtu;
     pp.spp_sackdelay = sackdelay;
     pp.spp_flags = flags;
+#ifdef HAVE_SPP_DSCP
     pp.spp_ipv6_flowlabel = flowlabel;
     pp.spp_dscp = dscp;
+#else
+    if (flowlabel || dscp)
+        return aiosctp_not_built(
+            "SCTP_PEER_ADDR_PARAMS ipv6_flowlabel/dscp (Linux 4.19)");
+#endif
     if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) < 0)
         return NULL;
     Py_RETURN_NONE;
@@ -1403,7 +1432,7 @@ so_get_pr_stream_status(PyObject *Py_UNUSED(module), PyObject *args)
 
 /* ---- SCTP_REMOTE_UDP_ENCAPS_PORT (RFC 6951) -------------------------------- */
 
-#ifdef SCTP_REMOTE_UDP_ENCAPS_PORT
+#ifdef HAVE_SCTP_REMOTE_UDP_ENCAPS_PORT
 PyDoc_STRVAR(get_remote_udp_encaps_port_doc,
 "get_remote_udp_encaps_port(fd, assoc_id, address) -> port\n\n"
 "SCTP_REMOTE_UDP_ENCAPS_PORT: the peer's UDP encapsulation port (host\n"
@@ -1455,7 +1484,21 @@ so_set_remote_udp_encaps_port(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     Py_RETURN_NONE;
 }
-#endif /* SCTP_REMOTE_UDP_ENCAPS_PORT */
+#else
+#define get_remote_udp_encaps_port_doc "SCTP_REMOTE_UDP_ENCAPS_PORT: not in this build"
+#define set_remote_udp_encaps_port_doc get_remote_udp_encaps_port_doc
+static PyObject *
+so_get_remote_udp_encaps_port(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return aiosctp_not_built("SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)");
+}
+
+static PyObject *
+so_set_remote_udp_encaps_port(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return aiosctp_not_built("SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)");
+}
+#endif /* HAVE_SCTP_REMOTE_UDP_ENCAPS_PORT */
 
 /* ---- SCTP_PEER_ADDR_THLDS(_V2) ---------------------------------------------- */
 
@@ -1475,7 +1518,7 @@ so_get_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&O&:get_peer_addr_thlds", aiosctp_conv_fd,
                           &fd, aiosctp_conv_assoc, &id, conv_opt_addr, &ss))
         return NULL;
-#ifdef SCTP_PEER_ADDR_THLDS_V2
+#ifdef HAVE_SCTP_PEER_ADDR_THLDS_V2
     {
         struct sctp_paddrthlds_v2 t2;
         socklen_t len = sizeof(t2);
@@ -1484,10 +1527,10 @@ so_get_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         memset(&t2, 0, sizeof(t2));
         t2.spt_assoc_id = id;
         put_addr(&t2.spt_address, &ss);
-        Py_BEGIN_ALLOW_THREADS
-        r = getsockopt(fd, SOL_SCTP, SCTP_PEER_ADDR_THLDS_V2, &t2, &len);
-        Py_END_ALLOW_THREADS
-        err = errno;
+        r = aiosctp_getsockopt_err(fd, SCTP_PEER_ADDR_THLDS_V2, &t2, &len,
+                                   &err);
+        if (r < 0 && err == 0)
+            return NULL; /* a signal handler raised */
         if (r == 0) {
             if (len < sizeof(t2))
                 return aiosctp_set_errno(EPROTO);
@@ -1533,7 +1576,7 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &pfthld, &cp))
         return NULL;
     if (cp != Py_None) {
-#ifdef SCTP_PEER_ADDR_THLDS_V2
+#ifdef HAVE_SCTP_PEER_ADDR_THLDS_V2
         struct sctp_paddrthlds_v2 t2;
 
         if (!aiosctp_conv_u16(cp, &cpthld))
@@ -1550,7 +1593,8 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         Py_RETURN_NONE;
 #else
         (void)cpthld;
-        return aiosctp_set_errno(ENOPROTOOPT);
+        return aiosctp_not_built("SCTP_PEER_ADDR_THLDS_V2 pathcpthld "
+                                 "(Linux 5.7)");
 #endif
     }
     {
@@ -1570,7 +1614,7 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
 
 /* ---- SCTP_PLPMTUD_PROBE_INTERVAL --------------------------------------------- */
 
-#ifdef SCTP_PLPMTUD_PROBE_INTERVAL
+#ifdef HAVE_SCTP_PLPMTUD_PROBE_INTERVAL
 PyDoc_STRVAR(get_probe_interval_doc,
 "get_probe_interval(fd, assoc_id, address) -> ms\n\n"
 "SCTP_PLPMTUD_PROBE_INTERVAL: the PLPMTUD probe interval (0: off).");
@@ -1619,7 +1663,21 @@ so_set_probe_interval(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     Py_RETURN_NONE;
 }
-#endif /* SCTP_PLPMTUD_PROBE_INTERVAL */
+#else
+#define get_probe_interval_doc "SCTP_PLPMTUD_PROBE_INTERVAL: not in this build"
+#define set_probe_interval_doc get_probe_interval_doc
+static PyObject *
+so_get_probe_interval(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return aiosctp_not_built("SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)");
+}
+
+static PyObject *
+so_set_probe_interval(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
+{
+    return aiosctp_not_built("SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)");
+}
+#endif /* HAVE_SCTP_PLPMTUD_PROBE_INTERVAL */
 
 /* ---- SCTP_GET_ASSOC_STATS ------------------------------------------------------ */
 
@@ -1723,16 +1781,12 @@ PyMethodDef aiosctp_sockopt_methods[] = {
     M(get_pr_assoc_status),
     M(get_pr_stream_status),
 #endif
-#ifdef SCTP_REMOTE_UDP_ENCAPS_PORT
     M(get_remote_udp_encaps_port),
     M(set_remote_udp_encaps_port),
-#endif
     M(get_peer_addr_thlds),
     M(set_peer_addr_thlds),
-#ifdef SCTP_PLPMTUD_PROBE_INTERVAL
     M(get_probe_interval),
     M(set_probe_interval),
-#endif
 #ifdef SCTP_GET_ASSOC_STATS
     M(get_assoc_stats),
 #endif
@@ -1800,10 +1854,10 @@ aiosctp_sockopt_add_constants(PyObject *m)
 #ifdef SCTP_AUTH_DEACTIVATE_KEY
     ADD(SCTP_AUTH_DEACTIVATE_KEY);
 #endif
-#ifdef SCTP_REUSE_PORT
+#ifdef HAVE_SCTP_REUSE_PORT
     ADD(SCTP_REUSE_PORT);
 #endif
-#ifdef SCTP_PEER_ADDR_THLDS_V2
+#ifdef HAVE_SCTP_PEER_ADDR_THLDS_V2
     ADD(SCTP_PEER_ADDR_THLDS_V2);
 #endif
 #ifdef SCTP_GET_ASSOC_STATS
@@ -1848,26 +1902,26 @@ aiosctp_sockopt_add_constants(PyObject *m)
 #ifdef SCTP_SENDMSG_CONNECT
     ADD(SCTP_SENDMSG_CONNECT);
 #endif
-#ifdef SCTP_EVENT
+#ifdef HAVE_SCTP_EVENT
     ADD(SCTP_EVENT);
 #endif
-#ifdef SCTP_ASCONF_SUPPORTED
+#ifdef HAVE_SCTP_ASCONF_SUPPORTED
     ADD(SCTP_ASCONF_SUPPORTED);
 #endif
-#ifdef SCTP_AUTH_SUPPORTED
+#ifdef HAVE_SCTP_AUTH_SUPPORTED
     ADD(SCTP_AUTH_SUPPORTED);
 #endif
-#ifdef SCTP_ECN_SUPPORTED
+#ifdef HAVE_SCTP_ECN_SUPPORTED
     ADD(SCTP_ECN_SUPPORTED);
 #endif
-#ifdef SCTP_EXPOSE_POTENTIALLY_FAILED_STATE
+#ifdef HAVE_SCTP_EXPOSE_POTENTIALLY_FAILED_STATE
     ADD(SCTP_EXPOSE_POTENTIALLY_FAILED_STATE);
     ADD(SCTP_EXPOSE_PF_STATE);
 #endif
-#ifdef SCTP_REMOTE_UDP_ENCAPS_PORT
+#ifdef HAVE_SCTP_REMOTE_UDP_ENCAPS_PORT
     ADD(SCTP_REMOTE_UDP_ENCAPS_PORT);
 #endif
-#ifdef SCTP_PLPMTUD_PROBE_INTERVAL
+#ifdef HAVE_SCTP_PLPMTUD_PROBE_INTERVAL
     ADD(SCTP_PLPMTUD_PROBE_INTERVAL);
 #endif
 
@@ -1883,8 +1937,10 @@ aiosctp_sockopt_add_constants(PyObject *m)
     ADD(SPP_SACKDELAY_DISABLE);
     ADD(SPP_SACKDELAY);
     ADD(SPP_HB_TIME_IS_ZERO);
+#ifdef HAVE_SPP_DSCP
     ADD(SPP_IPV6_FLOWLABEL);
     ADD(SPP_DSCP);
+#endif
 
     /* PR-SCTP policies */
     ADD(SCTP_PR_SCTP_NONE);
@@ -1893,7 +1949,9 @@ aiosctp_sockopt_add_constants(PyObject *m)
     ADD(SCTP_PR_SCTP_PRIO);
     ADD(SCTP_PR_SCTP_MAX);
     ADD(SCTP_PR_SCTP_MASK);
+#ifdef HAVE_SCTP_PR_SCTP_ALL
     ADD(SCTP_PR_SCTP_ALL);
+#endif
 
     /* stream reconfiguration */
     ADD(SCTP_ENABLE_RESET_STREAM_REQ);
@@ -1905,7 +1963,9 @@ aiosctp_sockopt_add_constants(PyObject *m)
 
     /* stream schedulers (enum values: those of this header) */
     ADD(SCTP_SS_FCFS);
+#ifdef HAVE_SCTP_SS_DEFAULT
     ADD(SCTP_SS_DEFAULT);
+#endif
     ADD(SCTP_SS_PRIO);
     ADD(SCTP_SS_RR);
     ADD(SCTP_SS_MAX);
@@ -1917,7 +1977,9 @@ aiosctp_sockopt_add_constants(PyObject *m)
     /* peer address states (sctp_paddrinfo.spinfo_state) */
     ADD(SCTP_INACTIVE);
     ADD(SCTP_PF);
+#ifdef HAVE_SCTP_POTENTIALLY_FAILED
     ADD(SCTP_POTENTIALLY_FAILED);
+#endif
     ADD(SCTP_ACTIVE);
     ADD(SCTP_UNCONFIRMED);
     ADD(SCTP_UNKNOWN);

@@ -246,7 +246,8 @@ def test_decode_shutdown_and_sender_dry_layouts():
 def test_decode_send_failed_payload_is_bytes():
     info = struct.pack("=HHIIi", 4, 0, socket.htonl(46), 5, 3)
     payload = bytes(range(256))
-    body = struct.pack("=I", 1) + info + struct.pack("=i", 3) + payload
+    # ssf_error: the ABORT's cause code as it came off the wire (big-endian)
+    body = struct.pack("=I", socket.htons(1)) + info + struct.pack("=i", 3) + payload
     raw = struct.pack("=HHI", _sctp.SCTP_SEND_FAILED_EVENT, _sctp.SCTP_DATA_SENT,
                       8 + len(body)) + body
     ev = events.decode(raw)

@@ -3,7 +3,9 @@ the host: the notification decoder over random and cut-short input, argument
 conversion and its errors, address packing/unpacking, sendmsg/recvmsg with
 SCTP ancillary data over a UDP socket pair (the kernel ignores SCTP cmsgs
 there, but our building and walking of them runs), recvmmsg/sendmmsg, and
-error paths (EBADF, EPROTONOSUPPORT). Prints "asan workload ok"."""
+error paths (EBADF, EPROTONOSUPPORT), lists emptied by __index__ mid-parse,
+control data cut by MSG_CTRUNC and signals during blocking calls. Prints
+"asan workload ok"."""
 
 import errno
 import random
@@ -99,4 +101,95 @@ for call in (lambda: _sctp.bindx(a.fileno(), socket.AF_INET6, [("::1", 1, 2, 3)]
         call()
     except OSError as e:
         assert e.errno in (errno.ENOPROTOOPT, errno.EOPNOTSUPP), e
+
+# Items of a caller's list emptied by __index__ while the C core parses them
+# (it holds a tuple copy): no use-after-free in bindx/connectx packing and
+# sendmsgs; the snapshot is used whole.
+class Clearing:
+    def __init__(self, lst, value):
+        self.lst, self.value = lst, value
+
+    def __index__(self):
+        self.lst.clear()
+        return self.value
+
+
+msgs = []
+msgs.append((b"one", Clearing(msgs, 1), 0, 0, 0, 0, 0, b.getsockname()))
+msgs.extend((b"m%d" % i, i, 0, 0, 0, 0, 0, b.getsockname()) for i in range(5))
+b.setblocking(True)
+assert _sctp.sendmsgs(a.fileno(), msgs, -1.0) == 6 and msgs == []
+assert [_sctp.recvmsg(b.fileno(), 100, -1.0)[0] for _ in range(6)] == \
+    [b"one", b"m0", b"m1", b"m2", b"m3", b"m4"]
+for call in ("bindx", "connectx"):
+    addrs = []
+    addrs.append(("127.0.0.1", Clearing(addrs, 5000)))
+    addrs.extend(("127.0.0.%d" % i, 5000) for i in range(2, 40))
+    try:
+        if call == "bindx":
+            _sctp.bindx(a.fileno(), socket.AF_INET, addrs, 1)
+        else:
+            _sctp.connectx(a.fileno(), socket.AF_INET, addrs, -1.0)
+    except OSError as e:
+        assert e.errno in (errno.ENOPROTOOPT, errno.EOPNOTSUPP), e
+    assert addrs == []
+
+# Control data cut by the kernel (MSG_CTRUNC): 200 descriptors do not fit;
+# the walk reads nothing past what was filled.
+import os
+
+u, v = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+fds = [os.dup(0) for _ in range(200)]
+socket.send_fds(u, [b"payload"], fds)
+for fd in fds:
+    os.close(fd)
+data, flags, frm, info, nxt = _sctp.recvmsg(v.fileno(), 100, -1.0)
+assert data == b"payload" and flags & _sctp.MSG_CTRUNC and info is None
+socket.send_fds(u, [b"again"], [0] * 200)
+(item,) = _sctp.recvmsgs(v.fileno(), 100, 4)
+assert item[0] == b"again" and item[1] & _sctp.MSG_CTRUNC
+
+# Signals during blocking calls (PEP 475): a returning handler retries, a
+# raising one ends the call; the one system-call helper's paths under ASan.
+import signal
+import threading
+
+hits = []
+signal.signal(signal.SIGALRM, lambda *_: hits.append(1))
+timer = threading.Timer(0.5, lambda: a.sendto(b"late", b.getsockname()))
+timer.start()
+signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
+assert _sctp.recvmsg(b.fileno(), 100, -1.0)[0] == b"late"
+signal.setitimer(signal.ITIMER_REAL, 0)
+timer.join()
+assert hits
+
+
+class Stop(Exception):
+    pass
+
+
+def stop(*_):
+    raise Stop
+
+
+signal.signal(signal.SIGALRM, stop)
+for call in (lambda: _sctp.recvmsgs(b.fileno(), 100, 4, -1.0),
+             lambda: _sctp.recvmsg(b.fileno(), 100, 5.0)):
+    signal.setitimer(signal.ITIMER_REAL, 0.02)
+    try:
+        call()
+    except Stop:
+        pass
+    else:
+        raise AssertionError("the handler's exception was lost")
+signal.signal(signal.SIGALRM, signal.SIG_DFL)
+for bad in (lambda: _sctp.recvmsgs(b.fileno(), 2**40, 2), lambda: _sctp.recvmsg(b.fileno(), 2**40, 0.0),
+            lambda: _sctp.check_sockaddr(("::1", 1, 2**20, 0), socket.AF_INET6)):
+    try:
+        bad()
+    except (ValueError, OverflowError):
+        pass
+    else:
+        raise AssertionError("out-of-range size accepted")
 print("asan workload ok")
