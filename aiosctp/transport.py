@@ -28,6 +28,7 @@ import errno
 import itertools
 import socket
 from typing import (
+    AbstractSet,
     Any,
     Callable,
     Deque,
@@ -36,6 +37,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Type,
     Union,
 )
 
@@ -98,6 +100,7 @@ Outgoing = Tuple[bytes, int, int, int, int, int, int, None]
 StreamHandler = Callable[[bytes, MessageInfo], Any]
 
 _PIPE_ERRNOS = (errno.EPIPE, errno.ESHUTDOWN)
+_Event = events.Event  # (__init__'s ``events`` argument hides the module)
 # Stands for an empty queue that was never needed (an idle association holds
 # no deque: ~700 bytes each); replaced by a deque on first use.
 _NOTHING: Any = ()
@@ -226,6 +229,7 @@ class SCTPTransport(asyncio.Transport):
         "_end_exc",
         "_end_exc_strong",
         "_ending",
+        "_events",
         "_fd",
         "_high_water",
         "_info",
@@ -268,8 +272,12 @@ class SCTPTransport(asyncio.Transport):
         instreams: int = 0,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         extra: Optional[Dict[str, Any]] = None,
+        events: Optional[AbstractSet[Type[events.Event]]] = None,
     ) -> None:
         super().__init__()
+        # the notifications passed on to the protocol (None: every one); the
+        # transport itself acts on all it gets
+        self._events = events
         self._info: Dict[str, Any] = dict(extra or {})
         self._loop = loop
         self._sock: Optional[socket.socket] = sock
@@ -292,7 +300,7 @@ class SCTPTransport(asyncio.Transport):
         self._batch = 4
         # read, not yet handled: raw recvmsg tuples, or events decoded by the
         # demultiplexer of a one-to-many socket
-        self._rx: Deque[Union[Received, events.Event]] = _NOTHING
+        self._rx: Deque[Union[Received, _Event]] = _NOTHING
         self._notif_parts: List[bytes] = []
         # stream -> [first info, size, parts]
         self._partial: Dict[int, List[Any]] = {}
@@ -625,7 +633,9 @@ class SCTPTransport(asyncio.Transport):
     def _handle_event(self, event: events.Event) -> None:
         if self._state == _CLOSED:
             return
-        if self._on_notification is not None:
+        if self._on_notification is not None and (
+            self._events is None or type(event) in self._events
+        ):
             self._on_notification(event)
         if isinstance(event, events.AssocChange):
             state = event.state
