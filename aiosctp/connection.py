@@ -228,6 +228,7 @@ def _new_socket(family: int, kind: int) -> socket.socket:
 
 
 _SCTP_RECVRCVINFO = 32  # linux/sctp.h
+_ASSOC_CHANGE = _sctp.SCTP_ASSOC_CHANGE
 
 
 def _subscribe(sock: socket.socket, wanted: AbstractSet[Type[events.Event]]) -> None:
@@ -300,10 +301,21 @@ async def _within(
 
 
 async def _wait_up(
-    loop: asyncio.AbstractEventLoop, fd: int, deadline: Optional[float], target: object
+    loop: asyncio.AbstractEventLoop,
+    fd: int,
+    deadline: Optional[float],
+    target: object,
+    readable: bool,
 ) -> None:
-    """Wait until the nonblocking connectx() on ``fd`` has finished (the
-    socket turns writable), at most until ``deadline``."""
+    """Wait until the nonblocking connectx() on ``fd`` has finished, at most
+    until ``deadline``.
+
+    With ``readable`` (COMM_UP/CANT_STR_ASSOC subscribed) it waits for the
+    notification that says so, and leaves the reader registered: the
+    transport's own reader replaces the callback without a system call
+    (asyncio's selector and uvloop keep the registration), where waiting for
+    writability costs registering and dropping the writer. Errors (an ABORT,
+    INIT given up) make the socket readable too (EPOLLERR)."""
     fut: "asyncio.Future[None]" = loop.create_future()
 
     def ready() -> None:
@@ -322,11 +334,19 @@ async def _wait_up(
     timer = None
     if deadline is not None:
         timer = loop.call_at(deadline, expire)
-    loop.add_writer(fd, ready)
+    if readable:
+        loop.add_reader(fd, ready)
+    else:
+        loop.add_writer(fd, ready)
     try:
         await fut
+    except BaseException:
+        if readable:
+            loop.remove_reader(fd)
+        raise
     finally:
-        loop.remove_writer(fd)
+        if not readable:
+            loop.remove_writer(fd)
         if timer is not None:
             timer.cancel()
 
@@ -455,6 +475,8 @@ async def create_sctp_connection(
         sock = _new_socket(fam, socket.SOCK_STREAM)
     transport: Optional[SCTPTransport] = None
     started = False
+    reader = False  # our waiting reader is still registered
+    fd = sock.fileno()
     try:
         _prepare(sock, ostreams, instreams, nodelay, wanted, ours=ours)
         if configure is not None:
@@ -463,11 +485,14 @@ async def create_sctp_connection(
         if status is None:
             if local:
                 lowlevel.bindx(sock, local)
-            fd = sock.fileno()
+            # COMM_UP comes as a notification unless configure switched
+            # AssocChange off (asked only then): wait for it, else writability.
+            readable = configure is None or lowlevel.get_event(sock, _ASSOC_CHANGE)
             started = True
             assoc_id = _sctp.connectx(fd, fam, addrs, 0.0)
             target = addrs[0] if len(addrs) == 1 else addrs
-            await _wait_up(loop, fd, deadline, target)
+            reader = readable
+            await _wait_up(loop, fd, deadline, target, readable)
             # Up (the usual case: one call) or failed (then SO_ERROR says why).
             status = _connected_status(sock)
             if status is None:
@@ -494,13 +519,20 @@ async def create_sctp_connection(
             max_message_size=max_message_size,
             events=_deliver_set(wanted),
         )
-        # connection_made now, from this task: no loop turn for it.
+        # connection_made now, from this task: no loop turn for it. The
+        # transport's reader replaces ours (no system call) unless it does
+        # not read (paused, or connection_made failed).
         waiter: "asyncio.Future[None]" = loop.create_future()
         transport._start(waiter)
+        if reader and not transport.is_reading():
+            loop.remove_reader(fd)
+        reader = False
         exc = waiter.exception() if waiter.done() else None
         if exc is not None:
             raise exc
     except BaseException:
+        if reader:
+            loop.remove_reader(fd)
         if transport is not None:
             transport.abort()
         elif started:
