@@ -13,6 +13,7 @@ from typing import (
     Any,
     Awaitable,
     Callable,
+    Dict,
     Iterable,
     List,
     Optional,
@@ -23,7 +24,7 @@ from typing import (
     Union,
 )
 
-from . import _sctp, events, lowlevel
+from . import _sctp, events, lowlevel, options
 from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport
 
 __all__ = ["create_sctp_connection"]
@@ -231,12 +232,22 @@ _SCTP_RECVRCVINFO = 32  # linux/sctp.h
 _ASSOC_CHANGE = _sctp.SCTP_ASSOC_CHANGE
 
 
+# struct sctp_event_subscribe per set of event classes, built once
+_SUBSCRIPTIONS: Dict[AbstractSet[Type[events.Event]], bytes] = {}
+
+
 def _subscribe(sock: socket.socket, wanted: AbstractSet[Type[events.Event]]) -> None:
     """Subscribe to what the caller asked for and what the transport needs,
-    in one system call where the kernel allows (options.set_events)."""
-    lowlevel.set_events(
-        sock, [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
-    )
+    in one system call where the kernel allows (options.set_events; the
+    struct it sends is built once per set)."""
+    sub = _SUBSCRIPTIONS.get(wanted)
+    if sub is not None and options._events_struct_ok:
+        sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, sub)
+        return
+    types = [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
+    lowlevel.set_events(sock, types)
+    if options._events_struct_ok and len(_SUBSCRIPTIONS) < 64:
+        _SUBSCRIPTIONS[frozenset(wanted)] = options._events_struct(types)
 
 
 def _prepare(

@@ -228,7 +228,7 @@ class Association:
     __slots__ = (
         "_loop", "_protocol", "_transport", "_queue", "_max_queue", "_reading_paused",
         "_recv_waiters", "_drain_waiters", "_paused", "_closed", "_close_exc",
-        "_peer_shutdown", "_lost_fut", "_notifications", "_max_notifications",
+        "_peer_shutdown", "_lost_waiters", "_notifications", "_max_notifications",
     )
 
     def __init__(
@@ -248,7 +248,9 @@ class Association:
         self._closed = False
         self._close_exc: Optional[Exception] = None
         self._peer_shutdown = False
-        self._lost_fut: "asyncio.Future[None]" = loop.create_future()
+        # close()/wait_closed() callers, each with its own future (one turn
+        # of the loop to wake, where asyncio.shield() of a shared one takes two)
+        self._lost_waiters: List["asyncio.Future[None]"] = _NOTHING
         self._notifications: Optional[Notifications] = None
         self._max_notifications = max_notifications
 
@@ -294,8 +296,10 @@ class Association:
     def _lost(self, exc: Optional[Exception]) -> None:
         self._closed = True
         self._close_exc = exc
-        if not self._lost_fut.done():
-            self._lost_fut.set_result(None)
+        waiters, self._lost_waiters = self._lost_waiters, _NOTHING
+        for w in waiters:
+            if not w.done():
+                w.set_result(None)
         self._wake_recv(every=True)
         if self._notifications is not None:
             self._notifications._wake_all()
@@ -493,11 +497,24 @@ class Association:
         wait until it has ended."""
         if self._transport is not None and not self._closed:
             self._transport.close()
-        await asyncio.shield(self._lost_fut)
+        await self._wait_lost()
+
+    async def _wait_lost(self) -> None:
+        if self._closed:
+            return
+        w: "asyncio.Future[None]" = self._loop.create_future()
+        if self._lost_waiters is _NOTHING:
+            self._lost_waiters = []
+        self._lost_waiters.append(w)
+        try:
+            await w
+        finally:
+            if w in self._lost_waiters:
+                self._lost_waiters.remove(w)
 
     async def wait_closed(self) -> None:
         """Wait until the association has ended, whoever ended it."""
-        await asyncio.shield(self._lost_fut)
+        await self._wait_lost()
 
     def abort(self) -> None:
         """Abort the association at once (ABORT chunk)."""

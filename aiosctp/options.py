@@ -30,7 +30,7 @@ import enum
 import errno
 import socket
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _sctp
 
@@ -832,7 +832,17 @@ _EVENTS_STRUCT_LEN = _sctp.SCTP_SEND_FAILED_EVENT - _SN_TYPE_BASE + 1
 _events_struct_ok: Optional[bool] = None
 
 
-def set_events(sock: socket.socket, event_types: Sequence[int]) -> None:
+def _events_struct(event_types: Iterable[int]) -> bytes:
+    """struct sctp_event_subscribe with these (checked) types on. SCTP_SEND_FAILED
+    (the deprecated form of SCTP_SEND_FAILED_EVENT) stays off unless given:
+    both decode to events.SendFailed."""
+    sub = bytearray(_EVENTS_STRUCT_LEN)
+    for t in event_types:
+        sub[t - _SN_TYPE_BASE] = 1
+    return bytes(sub)
+
+
+def set_events(sock: socket.socket, event_types: Iterable[int]) -> None:
     """Subscribe the endpoint (and its existing associations) to exactly
     these notification types (``SCTP_ASSOC_CHANGE`` ...), every other one
     off, in one system call where the kernel allows: SCTP_EVENTS with the
@@ -848,13 +858,8 @@ def set_events(sock: socket.socket, event_types: Sequence[int]) -> None:
             raise ValueError(f"not a notification type: {t}")
         wanted.add(t)
     if _events_struct_ok is not False:
-        sub = bytearray(_EVENTS_STRUCT_LEN)
-        for t in wanted:
-            sub[t - _SN_TYPE_BASE] = 1
-        # SCTP_SEND_FAILED (the deprecated form of SCTP_SEND_FAILED_EVENT)
-        # stays off: both decode to events.SendFailed.
         try:
-            sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, bytes(sub))
+            sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, _events_struct(wanted))
         except OSError as exc:
             if exc.errno != errno.EINVAL or _events_struct_ok:
                 raise

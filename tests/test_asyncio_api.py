@@ -300,6 +300,10 @@ def test_events_on_the_transport(run: Callable[..., Any]) -> None:
         server = await aiosctp.serve(echo, "127.0.0.1", 0)
         t, p = await aiosctp.create_sctp_connection(P, "127.0.0.1", port_of(server), events=())
         assert isinstance(p, P)
+        # subscribed (in one SCTP_EVENTS call): exactly what the transport needs
+        sock = t.get_extra_info("socket")
+        on = {cls for cls in events.ALL if lowlevel.get_event(sock, cls.event_type)}
+        assert on == events.TRANSPORT_NEEDS
         t.send(b"z")
         await asyncio.sleep(0.05)
         t.close()
