@@ -803,8 +803,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="then once per contender with this many, if memory allows (0: skip)")
     ap.add_argument("--no-sender-dry", action="store_true",
                     help="switch SCTP_SENDER_DRY_EVENT off on the aiosctp transport's "
-                         "associations (asyncio, uvloop, highlevel), to compare "
-                         "with the default (every notification on; README finding 3)")
+                         "associations (asyncio, uvloop, highlevel): README finding 3. "
+                         "Since issue 15 it is off by default (events.DEFAULT), so "
+                         "this changes nothing unless a worker asks for events.ALL")
     ap.add_argument("--rcvbuf", type=int, default=4 * 1024 * 1024,
                     help="receiver SO_RCVBUF (SO_RCVBUFFORCE where allowed) for the stream and "
                          "one-to-many scenarios, set on the listening socket before any "
