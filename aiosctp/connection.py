@@ -230,6 +230,7 @@ def _new_socket(family: int, kind: int) -> socket.socket:
 
 _SCTP_RECVRCVINFO = 32  # linux/sctp.h
 _ASSOC_CHANGE = _sctp.SCTP_ASSOC_CHANGE
+_CONNECTING = (lowlevel.AssocState.COOKIE_WAIT, lowlevel.AssocState.COOKIE_ECHOED)
 
 
 # struct sctp_event_subscribe per set of event classes, built once
@@ -506,6 +507,13 @@ async def create_sctp_connection(
             await _wait_up(loop, fd, deadline, target, readable)
             # Up (the usual case: one call) or failed (then SO_ERROR says why).
             status = _connected_status(sock)
+            if status is not None and status.state in _CONNECTING:
+                # readable before COMM_UP (something else was queued on a
+                # caller's socket): wait for the end of the handshake instead
+                loop.remove_reader(fd)
+                reader = False
+                await _wait_up(loop, fd, deadline, target, False)
+                status = _connected_status(sock)
             if status is None:
                 err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if err:

@@ -30,7 +30,6 @@ from .connection import (
     _check_int,
     _check_max_message_size,
     _check_port,
-    _check_streams,
     _prepare,
     _resolve_all,
     _widen_buffer,
