@@ -74,9 +74,9 @@ class Notifications:
         async for event in assoc.notifications():
             ...
 
-    It is also a read-only sequence of the unread backlog (``len()``,
-    indexing, iteration: ``assoc.notifications[-1]`` is the newest),
-    as the attribute was before. Nothing is dropped silently: past
+    It is also a view of the unread backlog (``len()``, indexing,
+    iteration: ``assoc.notifications[-1]`` is the newest; ``popleft()``,
+    ``clear()``), as the deque this attribute was before. Nothing is dropped silently: past
     ``max_notifications`` unread ones (connect()/serve(), default 100,000)
     the oldest are dropped, counted in :attr:`dropped`, and a WARNING is
     logged on the ``aiosctp`` logger (at the first drop and at each power of
@@ -123,6 +123,15 @@ class Notifications:
     def get_nowait(self) -> Optional[events.Event]:
         """The next notification, or None if none is waiting."""
         return self._items.popleft() if self._items else None
+
+    def popleft(self) -> events.Event:
+        """Take the oldest unread notification (IndexError if none), as with
+        the deque this attribute was before."""
+        return self._items.popleft()
+
+    def clear(self) -> None:
+        """Forget the unread notifications."""
+        self._items.clear()
 
     def _put(self, event: events.Event) -> None:
         items = self._items

@@ -428,6 +428,13 @@ def test_notifications_backlog_bound_is_reported(
             await asyncio.sleep(0.02)  # a SenderDry each
         assert len(assoc.notifications) == 2
         assert assoc.notifications.dropped >= 3
+        # the deque-like view of before: newest last, popleft, clear
+        newest = assoc.notifications[-1]
+        assert list(assoc.notifications)[-1] is newest
+        oldest = assoc.notifications.popleft()
+        assert oldest is not newest and len(assoc.notifications) == 1
+        assoc.notifications.clear()
+        assert not assoc.notifications and assoc.notifications.get_nowait() is None
         await assoc.close()
         server.close()
         await server.wait_closed()
