@@ -24,7 +24,7 @@ from typing import (
     Union,
 )
 
-from . import _sctp, events, lowlevel, options
+from . import _nosctp, _sctp, events, lowlevel, options
 from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport
 
 __all__ = ["create_sctp_connection"]
@@ -241,7 +241,7 @@ def _new_socket(family: int, kind: int) -> socket.socket:
     """An SCTP socket made nonblocking by socket() itself (no extra call),
     with SCTP_RECVRCVINFO on (the transport reads each message's stream,
     PPID and association from it)."""
-    sock = socket.socket(family, kind | socket.SOCK_NONBLOCK, _sctp.IPPROTO_SCTP)
+    sock = _nosctp.sctp_socket(family, kind | socket.SOCK_NONBLOCK)
     try:
         _sctp.setsockopt_int(sock.fileno(), _SCTP_RECVRCVINFO, 1)
     except BaseException:

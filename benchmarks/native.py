@@ -454,7 +454,31 @@ def available(contender: str) -> Optional[str]:
 
         if "sock" not in inspect.signature(aiosctp.create_sctp_connection).parameters:
             return "create_sctp_connection() takes no sock="
+        if not _transport_takes_unix_sockets():
+            return "the transport does not run on a unix message socket"
     return None
+
+
+def _transport_takes_unix_sockets() -> bool:
+    """Does create_sctp_connection(sock=...) accept a unix message socket?"""
+    import asyncio
+
+    import aiosctp
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    loop = asyncio.new_event_loop()
+    try:
+        coro = aiosctp.create_sctp_connection(aiosctp.SCTPProtocol, sock=a)
+        transport, _ = loop.run_until_complete(asyncio.wait_for(coro, 5))
+        transport.abort()
+        loop.run_until_complete(asyncio.sleep(0))
+        return True
+    except (ValueError, TypeError, OSError):
+        return False
+    finally:
+        loop.close()
+        a.close()
+        b.close()
 
 
 def main(argv: Optional[List[str]] = None) -> int:
