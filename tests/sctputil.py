@@ -1,5 +1,6 @@
 """Helpers shared by the low-level tests: connected socket pairs over
-loopback and reading until a given notification arrives."""
+loopback, reading until a given notification arrives, and an integer that
+empties its list while the C core parses it."""
 
 from __future__ import annotations
 
@@ -69,3 +70,17 @@ def messages(sock: socket.socket, n: int, bufsize: int = 65536) -> List[ll.Messa
         if isinstance(item, ll.Message):
             out.append(item)
     return out
+
+
+class Clearing:
+    """An integer whose ``__index__`` empties the list holding it: the C
+    core must parse a caller's list from strong references it holds (a
+    use-after-free otherwise). Imported by the subprocess snippets of
+    test_core_calls.py, host/test_core_host.py and host/asan_workload.py."""
+
+    def __init__(self, lst: List[Any], value: int) -> None:
+        self.lst, self.value = lst, value
+
+    def __index__(self) -> int:
+        self.lst.clear()
+        return self.value
