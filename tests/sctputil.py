@@ -1,10 +1,15 @@
-"""Helpers shared by the low-level tests: connected socket pairs over
-loopback, reading until a given notification arrives, and an integer that
-empties its list while the C core parses it."""
+"""Helpers shared by the tests: connected socket pairs over loopback,
+reading until a given notification arrives, a packet capture on lo, and an
+integer that empties its list while the C core parses it."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import time
 from typing import Any, List, Optional, Tuple, Type
 
 from aiosctp import events, lowlevel as ll
@@ -84,3 +89,26 @@ class Clearing:
     def __index__(self) -> int:
         self.lst.clear()
         return self.value
+
+
+class Capture:
+    """dumpcap on lo with an sctp filter, written as classic pcap to
+    ``path``; running once the file has its header. ``stop()`` lets the
+    last packets in, then ends it (a second call does nothing)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.proc = subprocess.Popen(
+            [shutil.which("dumpcap") or "dumpcap", "-q", "-P", "-i", "lo", "-f", "sctp",
+             "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(path) and os.path.getsize(path) > 0):
+            assert self.proc.poll() is None, self.proc.stderr.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "dumpcap did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            time.sleep(0.3)  # let the last packets reach the capture
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.communicate(timeout=60)
