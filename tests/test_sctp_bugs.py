@@ -35,12 +35,9 @@ import sctp  # noqa: E402
 from aiosctp import options as O  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _documented_switches_on(monkeypatch):
-    """What the module does better than 0.7.3 is checked with its documented
-    switches on (see sctp_helpers.documented_switches_on)."""
-    H.documented_switches_on(monkeypatch)
-
+# What the module does better than 0.7.3 is checked with its documented
+# switches on (conftest.py's documented_switches_on).
+pytestmark = pytest.mark.usefixtures("documented_switches_on")
 
 _sctp = H.import_compat_sctp()
 

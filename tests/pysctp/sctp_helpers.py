@@ -31,16 +31,6 @@ PYSCTP_DIR = Path(__file__).resolve().parent
 WAIT = 10.0
 
 
-def documented_switches_on(monkeypatch: Any) -> None:
-    """Turn on (for one test, through pytest's ``monkeypatch``) the switches
-    of docs/sctp-compat.md with which the module does better than 0.7.3:
-    host-order PPIDs and Linux semantics. The defaults (0.7.3's behaviour)
-    are checked by tests/test_sctp_ppid.py, tests/test_sctp_programs.py and
-    tests/test_sctp_differential.py."""
-    monkeypatch.setattr(sctp, "ppid_byte_order", sctp.PPID_HOST_ORDER)
-    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_LINUX)
-
-
 def import_compat_sctp() -> ModuleType:
     """``import _sctp`` as PySCTP programs do: the installed module or, when
     it is not installed, the one served from the checkout's root."""
