@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _sctp
+from .events import _NamedIntEnum
 
 __all__ = [
     # enums
@@ -162,19 +163,12 @@ Buffer = Union[bytes, bytearray, memoryview]
 # ---- enums -------------------------------------------------------------------
 
 
-class _OpenIntEnum(enum.IntEnum):
+class _OpenIntEnum(_NamedIntEnum):
     """An IntEnum that keeps values it does not know (from a newer kernel)
     as pseudo-members named ``UNKNOWN_<value>`` instead of failing, and
-    prints by name (``str()``, ``print()``, ``f"{x}"``: ``ESTABLISHED``);
-    ``repr()`` and numeric formats (``f"{x:d}"``) still give the number."""
-
-    def __str__(self) -> str:
-        return self._name_
-
-    def __format__(self, spec: str) -> str:
-        if spec:
-            return int.__format__(int(self), spec)
-        return self._name_
+    prints by name as the notification enums do (``str()``, ``print()``,
+    ``f"{x}"``: ``ESTABLISHED``); ``repr()`` and numeric formats
+    (``f"{x:d}"``) still give the number."""
 
     @classmethod
     def _missing_(cls, value: object) -> Any:

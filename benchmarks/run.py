@@ -279,14 +279,22 @@ def run_once(c: Contender, sc: Scenario, params: Dict[str, Any], run_id: str,
     timeout = RUN_TIMEOUT if kind != "many" else RUN_TIMEOUT + params.get("assocs", 0) / 100
     res: Dict[str, Any] = {}
     extra_procs: List[Proc] = []
+
+    def start_c(args: List[str], name: str, strace_log: Optional[str] = None) -> Proc:
+        """The C tool with these arguments (under strace when a log is
+        named), killed when the run ends."""
+        cmd = [bl.C_BIN, *args]
+        if strace_log:
+            cmd = ["strace", "-f", "-qq", "-o", strace_log] + cmd
+        proc = Proc(cmd, name=name)
+        extra_procs.append(proc)
+        return proc
+
     try:
         # -- server
         if c.kind == "c":
-            cmd = [bl.C_BIN, "server", kind, *c.c_args, *c_args(params, "server")]
-            if strace_logs:
-                cmd = ["strace", "-f", "-qq", "-o", strace_logs[0]] + cmd
-            srv = Proc(cmd, name=f"{c.id}-server")
-            extra_procs.append(srv)
+            srv = start_c(["server", kind, *c.c_args, *c_args(params, "server")],
+                          f"{c.id}-server", strace_logs[0] if strace_logs else None)
         else:
             assert c.procs is not None
             srv = c.procs[0]
@@ -297,10 +305,8 @@ def run_once(c: Contender, sc: Scenario, params: Dict[str, Any], run_id: str,
         # -- client
         if kind == "many":
             # the same C load generator for every server (SCTP or TCP)
-            cmd = [bl.C_BIN, "client", "many", *(("--proto", "tcp") if c.tcp else ()),
-                   *c_args(cparams, "client")]
-            cli = Proc(cmd, name=f"{c.id}-many-client")
-            extra_procs.append(cli)
+            cli = start_c(["client", "many", *(("--proto", "tcp") if c.tcp else ()),
+                           *c_args(cparams, "client")], f"{c.id}-many-client")
             res["client_up"] = cli.expect_json("UP", timeout)
             res["up"] = srv.expect_json("UP", timeout)
             cli.send("GO")
@@ -309,11 +315,8 @@ def run_once(c: Contender, sc: Scenario, params: Dict[str, Any], run_id: str,
             cli.send("BYE")
             cli.wait(30)
         elif c.kind == "c":
-            cmd = [bl.C_BIN, "client", kind, *c.c_args, *c_args(cparams, "client")]
-            if strace_logs:
-                cmd = ["strace", "-f", "-qq", "-o", strace_logs[1]] + cmd
-            cli = Proc(cmd, name=f"{c.id}-client")
-            extra_procs.append(cli)
+            cli = start_c(["client", kind, *c.c_args, *c_args(cparams, "client")],
+                          f"{c.id}-client", strace_logs[1] if strace_logs else None)
             res["client"] = cli.expect_json("RESULT", timeout)
             res["server"] = srv.expect_json("RESULT", timeout)
             cli.wait(10)

@@ -316,6 +316,39 @@ fail:
 }
 
 PyObject *
+aiosctp_int_list(const void *buf, size_t count, size_t width, int is_signed)
+{
+    const char *p = buf;
+    PyObject *list = PyList_New((Py_ssize_t)count);
+    size_t i;
+
+    if (list == NULL)
+        return NULL;
+    for (i = 0; i < count; i++, p += width) {
+        long value;
+        PyObject *v;
+        if (width == 1) {
+            value = *(const uint8_t *)p;
+        } else if (width == 2) {
+            uint16_t x;
+            memcpy(&x, p, sizeof(x));
+            value = x;
+        } else {
+            uint32_t x;
+            memcpy(&x, p, sizeof(x));
+            value = is_signed ? (long)(int32_t)x : (long)x;
+        }
+        v = PyLong_FromLong(value);
+        if (v == NULL) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
+    }
+    return list;
+}
+
+PyObject *
 aiosctp_unpack_addrs(const char *buf, size_t size, int count)
 {
     PyObject *list = PyList_New(0);
@@ -816,7 +849,6 @@ core_get_assoc_ids(PyObject *Py_UNUSED(module), PyObject *args)
         size_t cap;
         int r, err;
         PyObject *list;
-        uint32_t i;
 
         if (aiosctp_getsockopt(fd, SCTP_GET_ASSOC_NUMBER, &number, &len) < 0)
             return NULL;
@@ -844,20 +876,8 @@ core_get_assoc_ids(PyObject *Py_UNUSED(module), PyObject *args)
             PyMem_Free(ids);
             return aiosctp_set_errno(EPROTO);
         }
-        list = PyList_New(ids->gaids_number_of_ids);
-        if (list == NULL) {
-            PyMem_Free(ids);
-            return NULL;
-        }
-        for (i = 0; i < ids->gaids_number_of_ids; i++) {
-            PyObject *v = PyLong_FromLong(ids->gaids_assoc_id[i]);
-            if (v == NULL) {
-                Py_DECREF(list);
-                PyMem_Free(ids);
-                return NULL;
-            }
-            PyList_SET_ITEM(list, i, v);
-        }
+        list = aiosctp_int_list(ids->gaids_assoc_id, ids->gaids_number_of_ids,
+                                sizeof(sctp_assoc_t), 1);
         PyMem_Free(ids);
         return list;
     }

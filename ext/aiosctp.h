@@ -128,6 +128,12 @@ char *aiosctp_pack_addrs(PyObject *addrs, int family, int *count, size_t *size);
  * checking each one against the buffer end. */
 PyObject *aiosctp_unpack_addrs(const char *buf, size_t size, int count);
 
+/* A list of the `count` host-order integers packed in buf, each `width`
+ * bytes (1, 2: unsigned; 4: signed when `is_signed`, as sctp_assoc_t is).
+ * buf needs no alignment. Returns a new list, or NULL with an exception. */
+PyObject *aiosctp_int_list(const void *buf, size_t count, size_t width,
+                           int is_signed);
+
 /* ---- waiting with a timeout (aiosctp.c) ------------------------------- */
 
 /* Wait until fd is readable (writing=0) or writable (writing=1).

@@ -963,23 +963,11 @@ static PyObject *
 dec_stream_reset(const char *buf, size_t len)
 {
     PyObject *list;
-    size_t i, count;
     FIXED(struct sctp_stream_reset_event, n);
-    count = (len - sizeof(n)) / sizeof(uint16_t);
-    list = PyList_New((Py_ssize_t)count);
+    list = aiosctp_int_list(buf + sizeof(n), (len - sizeof(n)) / sizeof(uint16_t),
+                            sizeof(uint16_t), 0);
     if (list == NULL)
         return NULL;
-    for (i = 0; i < count; i++) {
-        uint16_t sid;
-        PyObject *v;
-        memcpy(&sid, buf + sizeof(n) + i * sizeof(sid), sizeof(sid));
-        v = PyLong_FromLong(sid);
-        if (v == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
-    }
     return Py_BuildValue("(HHiN)", n.strreset_type, n.strreset_flags,
                          (int)n.strreset_assoc_id, list);
 }

@@ -1232,8 +1232,7 @@ get_auth_chunks(PyObject *args, int opt, const char *fmt)
         uint8_t chunks[256];
     } buf;
     socklen_t len = sizeof(buf);
-    uint32_t i, n;
-    PyObject *list;
+    uint32_t n;
 
     memset(&buf, 0, sizeof(buf));
     if (!PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd, aiosctp_conv_assoc,
@@ -1246,18 +1245,7 @@ get_auth_chunks(PyObject *args, int opt, const char *fmt)
     n = buf.h.gauth_number_of_chunks;
     if (n > len - sizeof(buf.h))
         return aiosctp_set_errno(EPROTO);
-    list = PyList_New((Py_ssize_t)n);
-    if (list == NULL)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        PyObject *v = PyLong_FromLong(buf.h.gauth_chunks[i]);
-        if (v == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
-    }
-    return list;
+    return aiosctp_int_list(buf.h.gauth_chunks, n, sizeof(uint8_t), 0);
 }
 
 PyDoc_STRVAR(get_peer_auth_chunks_doc,
@@ -1299,8 +1287,7 @@ so_get_hmac_ident(PyObject *Py_UNUSED(module), PyObject *args)
         uint16_t idents[MAX_HMAC_IDENTS];
     } buf;
     socklen_t len = sizeof(buf);
-    uint32_t i, n;
-    PyObject *list;
+    uint32_t n;
 
     if (!PyArg_ParseTuple(args, "O&:get_hmac_ident", aiosctp_conv_fd, &fd))
         return NULL;
@@ -1312,18 +1299,7 @@ so_get_hmac_ident(PyObject *Py_UNUSED(module), PyObject *args)
     n = buf.h.shmac_num_idents;
     if (n > (len - sizeof(buf.h)) / sizeof(uint16_t))
         return aiosctp_set_errno(EPROTO);
-    list = PyList_New((Py_ssize_t)n);
-    if (list == NULL)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        PyObject *v = PyLong_FromLong(buf.h.shmac_idents[i]);
-        if (v == NULL) {
-            Py_DECREF(list);
-            return NULL;
-        }
-        PyList_SET_ITEM(list, (Py_ssize_t)i, v);
-    }
-    return list;
+    return aiosctp_int_list(buf.h.shmac_idents, n, sizeof(uint16_t), 0);
 }
 
 PyDoc_STRVAR(set_hmac_ident_doc,

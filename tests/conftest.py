@@ -5,6 +5,9 @@ and uvloop (as uvloop's own test suite runs one test class on both), with
 leak checks on teardown: no task left pending, no file descriptor left
 open, no ResourceWarning, no unexpected call of the loop's exception
 handler. Nothing here is autouse: the other test modules are untouched.
+
+``documented_switches_on`` is for the tests of the ``sctp`` module's
+improvements over PySCTP 0.7.3 (``pytest.mark.usefixtures``).
 """
 
 from __future__ import annotations
@@ -111,3 +114,16 @@ def run(loop: asyncio.AbstractEventLoop) -> Callable[[Awaitable[T]], T]:
         return loop.run_until_complete(asyncio.wait_for(coro, WATCHDOG))
 
     return _run
+
+
+@pytest.fixture
+def documented_switches_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Turn on, for one test, the switches of docs/sctp-compat.md with which
+    the ``sctp`` module does better than 0.7.3: host-order PPIDs and Linux
+    semantics. The defaults (0.7.3's behaviour) are checked by
+    tests/test_sctp_ppid.py, tests/test_sctp_programs.py and
+    tests/test_sctp_differential.py."""
+    import sctp
+
+    monkeypatch.setattr(sctp, "ppid_byte_order", sctp.PPID_HOST_ORDER)
+    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_LINUX)

@@ -1,9 +1,15 @@
-"""Helpers shared by the low-level tests: connected socket pairs over
-loopback and reading until a given notification arrives."""
+"""Helpers shared by the tests: connected socket pairs over loopback,
+reading until a given notification arrives, a packet capture on lo, and an
+integer that empties its list while the C core parses it."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import socket
+import subprocess
+import time
 from typing import Any, List, Optional, Tuple, Type
 
 from aiosctp import events, lowlevel as ll
@@ -69,3 +75,40 @@ def messages(sock: socket.socket, n: int, bufsize: int = 65536) -> List[ll.Messa
         if isinstance(item, ll.Message):
             out.append(item)
     return out
+
+
+class Clearing:
+    """An integer whose ``__index__`` empties the list holding it: the C
+    core must parse a caller's list from strong references it holds (a
+    use-after-free otherwise). Imported by the subprocess snippets of
+    test_core_calls.py, host/test_core_host.py and host/asan_workload.py."""
+
+    def __init__(self, lst: List[Any], value: int) -> None:
+        self.lst, self.value = lst, value
+
+    def __index__(self) -> int:
+        self.lst.clear()
+        return self.value
+
+
+class Capture:
+    """dumpcap on lo with an sctp filter, written as classic pcap to
+    ``path``; running once the file has its header. ``stop()`` lets the
+    last packets in, then ends it (a second call does nothing)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.proc = subprocess.Popen(
+            [shutil.which("dumpcap") or "dumpcap", "-q", "-P", "-i", "lo", "-f", "sctp",
+             "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not (os.path.exists(path) and os.path.getsize(path) > 0):
+            assert self.proc.poll() is None, self.proc.stderr.read()  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "dumpcap did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            time.sleep(0.3)  # let the last packets reach the capture
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.communicate(timeout=60)

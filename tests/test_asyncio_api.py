@@ -17,7 +17,7 @@ import asyncio
 import socket
 import subprocess
 import uuid
-from typing import Any, Callable, Iterator, List, Set
+from typing import Any, Callable, Iterator, List, Set, Tuple
 
 import pytest
 
@@ -35,6 +35,20 @@ def port_of(server: aiosctp.SCTPServer) -> int:
 async def echo(assoc: Association) -> None:
     async for msg in assoc:
         await assoc.send(msg.data, stream=msg.stream, ppid=msg.ppid)
+
+
+async def serve_one(host: str,
+                    **kwargs: Any) -> Tuple[aiosctp.SCTPServer, "asyncio.Future[Association]"]:
+    """A server on an ephemeral port (``kwargs`` go to :func:`aiosctp.serve`)
+    and a future that gets its first association, which the handler keeps
+    open until it closes."""
+    got: "asyncio.Future[Association]" = asyncio.get_running_loop().create_future()
+
+    async def handler(assoc: Association) -> None:
+        got.set_result(assoc)
+        await assoc.wait_closed()
+
+    return await aiosctp.serve(handler, host, 0, **kwargs), got
 
 
 def sh(*cmd: str) -> str:
@@ -64,14 +78,7 @@ def test_configure_is_seen_by_the_peer(run: Callable[..., Any], style: str) -> N
         lowlevel.set_rtoinfo(sock, initial=600, max=8000, min=200)
 
     async def main() -> None:
-        got: "asyncio.Future[Association]" = asyncio.get_running_loop().create_future()
-
-        async def handler(assoc: Association) -> None:
-            got.set_result(assoc)
-            await assoc.wait_closed()
-
-        server = await aiosctp.serve(handler, "127.0.0.1", 0, style=style,
-                                     configure=server_conf)
+        server, got = await serve_one("127.0.0.1", style=style, configure=server_conf)
         assoc = await aiosctp.connect("127.0.0.1", port_of(server), configure=client_conf)
         srv_assoc = await got
         # what each side's INIT asked for, as the peer saw it
@@ -524,14 +531,7 @@ def test_concurrent_recv(run: Callable[..., Any], style: str) -> None:
 @pytest.mark.parametrize("style", STYLES)
 def test_peer_and_local_addresses(run: Callable[..., Any], style: str) -> None:
     async def main() -> None:
-        got: "asyncio.Future[Association]" = asyncio.get_running_loop().create_future()
-
-        async def handler(assoc: Association) -> None:
-            got.set_result(assoc)
-            await assoc.wait_closed()
-
-        server = await aiosctp.serve(handler, "127.0.0.1", 0, style=style,
-                                     local_addrs=["127.0.0.2"])
+        server, got = await serve_one("127.0.0.1", style=style, local_addrs=["127.0.0.2"])
         port = port_of(server)
         assoc = await aiosctp.connect("127.0.0.1", port, local_addrs=["127.0.0.3", "127.0.0.4"])
         srv = await got

@@ -78,14 +78,7 @@ def test_timeout_zero_does_not_block_a_blocking_sctp_socket() -> None:
 CLEARING = """
 import socket
 from aiosctp import _sctp, lowlevel as ll
-
-class Clearing:
-    '''An integer whose __index__ empties the list holding it.'''
-    def __init__(self, lst, value):
-        self.lst, self.value = lst, value
-    def __index__(self):
-        self.lst.clear()
-        return self.value
+from sctputil import Clearing
 
 def free_port():
     s = ll.sctp_socket(socket.AF_INET, "one-to-many")

@@ -12,17 +12,15 @@ and that nothing is malformed."""
 from __future__ import annotations
 
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Sequence
 
 import pytest
 
 import aiosctp
+from sctputil import Capture
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -39,28 +37,6 @@ def _env() -> dict:
     # when `make test` runs the suite from the unpacked sdist
     env["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
-
-
-class Capture:
-    """dumpcap on lo with an sctp filter, written as classic pcap (the
-    pattern of test_wire.py)."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.proc = subprocess.Popen(
-            [shutil.which("dumpcap") or "dumpcap", "-q", "-P", "-i", "lo", "-f", "sctp",
-             "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
-        while not (os.path.exists(path) and os.path.getsize(path) > 0):
-            assert self.proc.poll() is None, self.proc.stderr.read()  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "dumpcap did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            time.sleep(0.3)  # let the last packets reach the capture
-            self.proc.send_signal(signal.SIGINT)
-            self.proc.communicate(timeout=60)
 
 
 class Server:

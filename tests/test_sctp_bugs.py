@@ -35,21 +35,11 @@ import sctp  # noqa: E402
 from aiosctp import options as O  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _documented_switches_on(monkeypatch):
-    """These tests check what the module does better than 0.7.3, which is one
-    documented switch away (docs/sctp-compat.md): host-order PPIDs and Linux
-    semantics. The defaults (0.7.3's behaviour) are checked by
-    tests/test_sctp_ppid.py, tests/test_sctp_programs.py and
-    tests/test_sctp_differential.py."""
-    monkeypatch.setattr(sctp, "ppid_byte_order", sctp.PPID_HOST_ORDER)
-    monkeypatch.setattr(sctp._sctp, "compat_mode", sctp.COMPAT_LINUX)
+# What the module does better than 0.7.3 is checked with its documented
+# switches on (conftest.py's documented_switches_on).
+pytestmark = pytest.mark.usefixtures("documented_switches_on")
 
-try:
-    import _sctp
-except ImportError:
-    sys.path.insert(0, str(H.REPO))
-    import _sctp
+_sctp = H.import_compat_sctp()
 
 
 def _dead_port():

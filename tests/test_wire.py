@@ -4,16 +4,12 @@ the stream and the unordered bit a test sent."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
 import struct
 import subprocess
-import time
 from typing import Iterator, List, Tuple
 
 from aiosctp import lowlevel as ll
-from sctputil import messages, pair
+from sctputil import Capture, messages, pair
 
 SENT = [  # (payload, stream, ppid, unordered)
     (b"diameter", 2, 46, True),
@@ -22,26 +18,6 @@ SENT = [  # (payload, stream, ppid, unordered)
     (b"max-ppid", 1, 2**32 - 1, True),
     (b"m3ua", 3, 3, False),
 ]
-
-
-class Capture:
-    """dumpcap on lo with an sctp filter, written as classic pcap."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.proc = subprocess.Popen(
-            [shutil.which("dumpcap") or "dumpcap", "-q", "-P", "-i", "lo", "-f", "sctp",
-             "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 20
-        while not (os.path.exists(path) and os.path.getsize(path) > 0):
-            assert self.proc.poll() is None, self.proc.stderr.read()
-            assert time.monotonic() < deadline, "dumpcap did not start"
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        time.sleep(0.3)  # let the last packets reach the capture
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(timeout=20)
 
 
 def data_chunks(path: str) -> Iterator[Tuple[int, int, int, bytes, bytes]]:

@@ -406,6 +406,20 @@ result(const char *json_fmt, ...)
     fflush(stdout);
 }
 
+/* The one peer of a pingpong or stream run: accepted, tuned, and asked
+ * for SCTP_RCVINFO when the run measures with it. */
+static int
+accept_peer(int lfd)
+{
+    int fd = accept(lfd, NULL, NULL);
+    if (fd < 0)
+        die("accept");
+    tune_accepted(fd);
+    if (!is_tcp && o.rcvinfo)
+        set_int(fd, SOL_SCTP, SCTP_RECVRCVINFO, 1, "SCTP_RECVRCVINFO");
+    return fd;
+}
+
 /* ---- pingpong --------------------------------------------------------- */
 
 static void
@@ -417,13 +431,8 @@ pingpong_server(void)
     ssize_t n;
     rb.cap = 1 << 20;
     rb.buf = malloc(rb.cap);
-    fd = accept(lfd, NULL, NULL);
-    if (fd < 0)
-        die("accept");
-    tune_accepted(fd);
+    fd = accept_peer(lfd);
     set_nodelay(fd);
-    if (!is_tcp && o.rcvinfo)
-        set_int(fd, SOL_SCTP, SCTP_RECVRCVINFO, 1, "SCTP_RECVRCVINFO");
     mark("begin");
     while ((n = recv_msg(fd, buf + 4, 65536, &in, &stream)) > 0) {
         memmove(buf + 4, in, (size_t)n);
@@ -645,12 +654,7 @@ stream_server(void)
         ck.next[0] = 0;
     rb.cap = 1 << 20;
     rb.buf = malloc(rb.cap);
-    fd = accept(lfd, NULL, NULL);
-    if (fd < 0)
-        die("accept");
-    tune_accepted(fd);
-    if (!is_tcp && o.rcvinfo)
-        set_int(fd, SOL_SCTP, SCTP_RECVRCVINFO, 1, "SCTP_RECVRCVINFO");
+    fd = accept_peer(lfd);
     mark("begin");
     while (!finished) {
         if (!use_mmsg) {

@@ -105,13 +105,7 @@ for call in (lambda: _sctp.bindx(a.fileno(), socket.AF_INET6, [("::1", 1, 2, 3)]
 # Items of a caller's list emptied by __index__ while the C core parses them
 # (it holds a tuple copy): no use-after-free in bindx/connectx packing and
 # sendmsgs; the snapshot is used whole.
-class Clearing:
-    def __init__(self, lst, value):
-        self.lst, self.value = lst, value
-
-    def __index__(self):
-        self.lst.clear()
-        return self.value
+from sctputil import Clearing  # noqa: E402
 
 
 msgs = []

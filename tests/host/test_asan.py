@@ -22,7 +22,9 @@ def _gcc_lib(name: str) -> str:
 def test_asan_ubsan_lsan_clean():
     assert os.path.isdir(os.path.join(ASAN_PKG, "aiosctp")), \
         "build it first: make sanitizers (make test does)"
-    env = dict(os.environ, PYTHONPATH=ASAN_PKG, PYTHONMALLOC="malloc",
+    # tests/ for sctputil, after the ASan build of aiosctp
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ASAN_PKG, os.path.dirname(HERE)]),
+               PYTHONMALLOC="malloc",
                LD_PRELOAD=f"{_gcc_lib('libasan.so')}:{_gcc_lib('libubsan.so')}",
                ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")

@@ -27,7 +27,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 def run_snippet(code: str, timeout: float = 60) -> str:
     """Run code in a fresh interpreter (PYTHONMALLOC=debug: freed memory is
     overwritten, so a use-after-free reads garbage); return its stdout."""
-    env = dict(os.environ, PYTHONMALLOC="debug", PYTHONPATH=ROOT)
+    env = dict(os.environ, PYTHONMALLOC="debug",
+               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]))
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=timeout)
     assert proc.returncode == 0, (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
@@ -111,14 +112,7 @@ def test_address_integers_by_index_and_bad_hosts() -> None:
 CLEARING = """
 import errno, socket
 from aiosctp import _sctp
-
-class Clearing:
-    '''An integer whose __index__ empties the list holding it.'''
-    def __init__(self, lst, value):
-        self.lst, self.value = lst, value
-    def __index__(self):
-        self.lst.clear()
-        return self.value
+from sctputil import Clearing
 """
 
 

@@ -13,8 +13,10 @@ import shutil
 import socket
 import struct
 import subprocess
+import sys
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 import sctp
@@ -27,6 +29,17 @@ REPO = Path(__file__).resolve().parents[2]
 PKG_ROOT = Path(sctp.__file__).resolve().parents[1]
 PYSCTP_DIR = Path(__file__).resolve().parent
 WAIT = 10.0
+
+
+def import_compat_sctp() -> ModuleType:
+    """``import _sctp`` as PySCTP programs do: the installed module or, when
+    it is not installed, the one served from the checkout's root."""
+    try:
+        import _sctp
+    except ImportError:
+        sys.path.insert(0, str(REPO))
+        import _sctp
+    return _sctp
 
 
 def nfds() -> int:
