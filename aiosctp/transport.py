@@ -43,7 +43,7 @@ from typing import (
 
 from . import _checks, _rxcore, _sctp, events, lowlevel
 from .log import logger
-from .message import NO_INFO, MessageInfo, make_info
+from .message import MessageInfo, make_info
 from .options import Status
 
 __all__ = ["SCTPTransport", "DEFAULT_MAX_MESSAGE_SIZE", "StreamHandler"]
@@ -330,6 +330,7 @@ class SCTPTransport(asyncio.Transport):
         "_info",
         "_instreams",
         "_loop",
+        "_lost_info",
         "_low_water",
         "_max_message_size",
         "_mux",
@@ -375,6 +376,7 @@ class SCTPTransport(asyncio.Transport):
         super().__init__()
         self._event_filter = _check_event_filter(events)
         self._failed_count = 0  # the kernel's SendFailed events seen
+        self._lost_info = 0  # message parts without their receive info (MSG_CTRUNC)
         self._unsent: Sequence[Outgoing] = ()
         self._info: Dict[str, Any] = dict(extra or {})
         self._loop = loop
@@ -681,7 +683,9 @@ class SCTPTransport(asyncio.Transport):
         if self._state != _OPEN:
             return  # closing: asyncio delivers nothing after close()
         if info is None:
-            info = NO_INFO
+            info, lost = _rxcore.data_info(self._partial, flags, info)
+            if lost:
+                self._info_lost(len(data))
         if self._partial or not flags & _MSG_EOR:
             # a part of a larger message: the receive core joins them
             try:
@@ -696,9 +700,12 @@ class SCTPTransport(asyncio.Transport):
             self._message_too_large(len(data), info[0])
             return
         stream = info[0]
-        minfo = make_info(
-            stream, info[3], bool(info[2] & _UNORDERED), info[6], info[4], info[1], info[7]
-        )
+        if stream < 0:  # the kernel cut the receive info (MSG_CTRUNC)
+            minfo = MessageInfo(-1, -1, False, -1, -1, -1, -1, True)
+        else:
+            minfo = make_info(
+                stream, info[3], bool(info[2] & _UNORDERED), info[6], info[4], info[1], info[7]
+            )
         handlers = self._stream_handlers
         if handlers:
             handler = handlers.get(stream)
@@ -706,6 +713,26 @@ class SCTPTransport(asyncio.Transport):
                 handler(data, minfo)
                 return
         self._on_message(data, minfo)
+
+    def _info_lost(self, size: int) -> None:
+        """A message part came without its receive info, cut by the kernel
+        with the control data (MSG_CTRUNC): delivered with
+        ``info.info_lost`` True; said once per association in the log."""
+        if not self._lost_info:
+            logger.warning(
+                "association %d: the kernel cut the receive information of a "
+                "message of %d bytes (MSG_CTRUNC: more ancillary data than the "
+                "receive buffer holds; a socket-level option such as "
+                "SO_TIMESTAMPING?): delivered with info.info_lost True, stream "
+                "and PPID unknown (-1); further ones are counted in "
+                "transport.lost_info_count", self._assoc_id, size)
+        self._lost_info += 1
+
+    @property
+    def lost_info_count(self) -> int:
+        """Message parts received without their receive information, cut by
+        the kernel (MSG_CTRUNC); each was delivered with ``info.info_lost``."""
+        return self._lost_info
 
     def _message_too_large(self, size: int, stream: int) -> None:
         exc = OSError(
