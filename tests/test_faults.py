@@ -18,6 +18,7 @@ from typing import Any, Callable, List, Tuple
 import pytest
 
 import aiosctp
+import aiosctp.demux
 from aiosctp import events
 from aiosctp import lowlevel as ll
 from test_asyncio_support import Recorder, ServerSide
@@ -326,6 +327,43 @@ def test_user_abort_one_to_one_says_what_the_kernel_discarded(
     warn = [r.getMessage() for r in caplog.records
             if r.name == "aiosctp" and r.levelno == logging.WARNING]
     assert any("discarded what the kernel held" in m for m in warn), warn
+
+
+def test_one_to_many_counts_what_it_cannot_deliver(
+        run: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
+    """A one-to-many server's association ends on a fatal error (a message
+    over max_message_size) with more of its messages already queued on the
+    shared socket: the demultiplexer has no transport for them any more.
+    They are counted in SCTPServer.dropped, with their bytes, and logged
+    once, not per message. (Before: dropped without a word.)"""
+    caplog.set_level(logging.WARNING, logger="aiosctp")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        side = ServerSide()
+        server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0, style="one-to-many",
+                                                  max_message_size=100)
+        assert server.dropped == aiosctp.demux.Dropped(0, 0, 0)
+        peer = ll.sctp_socket()
+        peer.setblocking(False)
+        ll.set_nodelay(peer)  # each message leaves at once
+        await loop.sock_connect(peer, server.sockets[0].getsockname())
+        (proto,) = await side.wait(1)
+        # no await from here: all four are queued before the server reads
+        ll.sendmsg(peer, b"x" * 200, stream=1)
+        for i in range(3):
+            ll.sendmsg(peer, b"%010d" % i, stream=1)
+        exc = await proto.lost
+        assert isinstance(exc, OSError) and "max_message_size" in str(exc), exc
+        dropped = server.dropped
+        assert (dropped.messages, dropped.message_bytes) == (3, 30), dropped
+        peer.close()
+        await finish(server)
+
+    run(main())
+    warn = [r.getMessage() for r in caplog.records
+            if r.name == "aiosctp" and r.levelno == logging.WARNING]
+    assert len([m for m in warn if "data arrived after its transport was closed" in m]) == 1, warn
 
 
 def test_log_lines_per_association_not_per_message(
