@@ -166,7 +166,7 @@ def test_4_18_build_package_imports_and_refuses_newer_options(
                  lambda: options.get_auth_supported(s),
                  lambda: options.set_ecn_supported(s, True),
                  lambda: options.get_expose_pf_state(s),
-                 lambda: lowlevel.subscribe(s, events.AssocChange)]
+                 lambda: lowlevel.subscribe(s, events.AssocChange, assoc_id=5)]
         for call in calls:
             try:
                 call()
