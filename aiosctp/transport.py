@@ -524,8 +524,8 @@ class SCTPTransport(asyncio.Transport):
 
     def abort(self) -> None:
         """Abort the association at once (ABORT chunk); ``connection_lost``
-        follows soon, without waiting for the peer, and no message is
-        delivered meanwhile.
+        follows soon, without waiting for the peer; meanwhile nothing is
+        delivered but the SendFailed reports below.
 
         What is still in the write buffer is not sent: each message is
         reported as a :class:`~aiosctp.events.SendFailed` (``sent`` False)
@@ -725,7 +725,8 @@ class SCTPTransport(asyncio.Transport):
         return sum([len(r[0]) for r in rx if not isinstance(r, events.Event)])
 
     def _is_closed(self) -> bool:
-        return self._state == _CLOSED
+        # aborting (one-to-many): closed to all but the kernel's last reports
+        return self._state == _CLOSED or self._aborting
 
     def _wants_write(self) -> bool:
         return self._writing and self._state != _CLOSED
@@ -798,6 +799,8 @@ class SCTPTransport(asyncio.Transport):
 
     def _notify(self, event: events.Event) -> None:
         on_notification = self._on_notification
+        if self._aborting and type(event) is not events.SendFailed:
+            return  # after abort(): only the reports of what was not delivered
         if on_notification is not None:
             wanted = self._event_filter
             if wanted is None or type(event) in wanted:
@@ -938,7 +941,7 @@ class SCTPTransport(asyncio.Transport):
             )
         if aborted and self._failed_count:
             notes.append(
-                f"the kernel reported {self._failed_count} messages it held as SendFailed"
+                f"the kernel reported {self._failed_count} messages as SendFailed"
             )
         if aborted and self._kernel_held:
             notes.append(

@@ -295,6 +295,40 @@ def test_user_abort_kernel_reports_one_to_many(run: Callable[..., Any]) -> None:
     run(main())
 
 
+def test_user_abort_in_connection_made_one_to_many(run: Callable[..., Any]) -> None:
+    """abort() from connection_made of a one-to-many server's protocol: the
+    association is aborted, the protocol hears nothing more (not the COMM_UP
+    it was made for), connection_lost(None) follows, and the kernel's last
+    word on it (COMM_LOST) goes to its transport, not to the dropped count."""
+
+    class Aborter(Recorder):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            transport.abort()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        side = ServerSide(Aborter)
+        server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0, style="one-to-many")
+        peer = ll.sctp_socket()
+        peer.setblocking(False)
+        try:
+            await loop.sock_connect(peer, server.sockets[0].getsockname())
+        except ConnectionResetError:
+            pass  # the ABORT may come before the peer saw its COOKIE ACK
+        (proto,) = await side.wait(1)
+        assert await proto.lost is None
+        assert proto.log == ["made", "lost"], proto.log
+        assert server.associations == []
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert server.dropped == aiosctp.demux.Dropped(0, 0, 0), server.dropped
+        peer.close()
+        await finish(server)
+
+    run(main())
+
+
 def test_user_abort_one_to_one_says_what_the_kernel_discarded(
         run: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
     """abort() on a one-to-one socket (Linux refuses SCTP_ABORT there: only
