@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _sctp
+from .message import LOST_INFO, NO_INFO
 
 __all__ = [
     "RECV_BUFSIZE",
@@ -93,13 +94,9 @@ class MessageTooLarge(Exception):
 #: stream -> [receive info of the first part, bytes so far, parts]
 Partial = Dict[int, List[Any]]
 
-#: The receive info of a message whose SCTP_RCVINFO the kernel cut with the
-#: control data (MSG_CTRUNC): (stream, ssn, flags, ppid, tsn, cumtsn,
-#: context, assoc_id) unknown, -1 where SCTP has no such value, never a made
-#: up stream 0 / PPID 0 (the same as aiosctp.message.LOST_INFO).
-LOST_INFO: Info = (-1, -1, 0, -1, -1, -1, -1, -1)
-#: Receive info when the socket delivers none (SCTP_RECVRCVINFO off).
-NO_INFO: Info = (0, 0, 0, 0, 0, 0, 0, 0)
+# LOST_INFO: the receive info of a message whose SCTP_RCVINFO the kernel
+# cut (MSG_CTRUNC), -1 where SCTP has no such value; NO_INFO: zeros, when
+# the socket delivers none (SCTP_RECVRCVINFO off). See aiosctp.message.
 
 
 def data_info(partial: Partial, flags: int, info: Optional[Info]) -> Tuple[Info, bool]:
