@@ -146,6 +146,7 @@ wheel-env: dist pysctp-ref
 	    pytest pytest-timeout uvloop mypy
 	ln -s $(abspath .venv-pysctp) $(WHEEL_TREE)/.venv-pysctp
 	cd $(WHEEL_TREE) && PY=$(abspath $(VPY)) bash scripts/sanitizer-build.sh
+	cd $(WHEEL_TREE) && $(abspath $(VPY)) scripts/build_uapi418.py build/uapi418
 
 # One venv per claimed Python (pyenv's interpreters), each installing the
 # sdist (so each builds the C core with that Python) on the host, where pip

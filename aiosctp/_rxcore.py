@@ -14,12 +14,15 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _sctp
+from .message import LOST_INFO, NO_INFO
 
 __all__ = [
     "RECV_BUFSIZE",
     "RECV_BATCH_BYTES",
     "MessageTooLarge",
     "EndCause",
+    "LOST_INFO",
+    "data_info",
     "join_notification",
     "next_batch",
     "reassemble",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 _MSG_EOR = _sctp.MSG_EOR
+_MSG_CTRUNC = _sctp.MSG_CTRUNC
 
 #: Bytes asked of each read; larger messages arrive in several reads.
 RECV_BUFSIZE = 65536
@@ -89,6 +93,26 @@ class MessageTooLarge(Exception):
 
 #: stream -> [receive info of the first part, bytes so far, parts]
 Partial = Dict[int, List[Any]]
+
+# LOST_INFO: the receive info of a message whose SCTP_RCVINFO the kernel
+# cut (MSG_CTRUNC), -1 where SCTP has no such value; NO_INFO: zeros, when
+# the socket delivers none (SCTP_RECVRCVINFO off). See aiosctp.message.
+
+
+def data_info(partial: Partial, flags: int, info: Optional[Info]) -> Tuple[Info, bool]:
+    """The receive info of a data item and whether it was lost: the item's
+    own; with none and MSG_CTRUNC (the kernel cut it), the info of the
+    message it continues when one is in progress (without I-DATA the kernel
+    delivers a message's parts one after the other), else LOST_INFO, and
+    True; with none and no MSG_CTRUNC, zeros (the socket reports none)."""
+    if info is not None:
+        return info, False
+    if not flags & _MSG_CTRUNC:
+        return NO_INFO, False
+    if len(partial) == 1:
+        for part in partial.values():
+            return part[0], True
+    return LOST_INFO, True
 
 
 def reassemble(

@@ -16,21 +16,46 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from . import _rxcore, _sctp, events
 from .log import logger
 from .transport import SENDS_PER_TURN, RECV_BUFSIZE, SCTPTransport, _Mux, _SendCredit
 
-__all__ = ["Demux"]
+__all__ = ["Demux", "Dropped"]
 
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
+_MSG_CTRUNC = _sctp.MSG_CTRUNC
 _SCTP_ABORT = _sctp.SCTP_ABORT
 _SCTP_EOF = _sctp.SCTP_EOF
 _COMM_UP = events.AssocChangeState.COMM_UP
 #: Bytes a paused association of a one-to-many socket may hold back before
 #: the shared socket stops being read.
 PAUSED_BACKLOG_LIMIT = 1024 * 1024
+
+#: Associations remembered as already warned about (a bound: past it the
+#: memory starts afresh, and an association may be warned about again).
+WARNED_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """What a one-to-many socket read and could give to no association
+    (:attr:`aiosctp.SCTPServer.dropped`): data and notifications of an
+    association that no transport serves any more (it was closed, aborted
+    or refused here; the kernel still had something queued for it), data
+    whose receive information the kernel cut (MSG_CTRUNC) and whose peer
+    address matches no association, and notifications that name no
+    association. Each kind is also logged once per association (WARNING)."""
+
+    #: data messages (or parts of one) dropped
+    messages: int = 0
+    #: their bytes
+    message_bytes: int = 0
+    #: notifications dropped
+    notifications: int = 0
+
 
 #: ``factory(assoc_id, ostreams, instreams, demux)``: the transport of a new
 #: association, not yet started (None: refused).
@@ -61,6 +86,16 @@ class Demux(_Mux):
         self._batch = 4
         self._notif_parts: List[bytes] = []
         self._paused: Set[SCTPTransport] = set()
+        # what could be given to no association (see Dropped)
+        self._dropped_messages = 0
+        self._dropped_bytes = 0
+        self._dropped_notifications = 0
+        self._warned: Set[Any] = set()  # association ids / event types logged
+
+    @property
+    def dropped(self) -> Dropped:
+        """The counts of what was read and given to no association."""
+        return Dropped(self._dropped_messages, self._dropped_bytes, self._dropped_notifications)
 
     # reading
 
@@ -125,21 +160,82 @@ class Demux(_Mux):
             event = events.decode(whole)
             assoc_id = getattr(event, "assoc_id", None)
             if assoc_id is None:
+                self._drop_event(event, None)
                 return
             t = self.transports.get(assoc_id)
             if t is None:
                 if isinstance(event, events.AssocChange) and event.state == _COMM_UP:
                     t = self._new_association(event)
-                if t is None:
+                    if t is None:
+                        return  # refused (said so) or ended at once
+                else:
+                    self._drop_event(event, assoc_id)
                     return
             t._feed_event(event)
             return
         if info is None:
-            return
-        t = self.transports.get(info[7])
+            t = self._by_address(item) if flags & _MSG_CTRUNC else None
+        else:
+            t = self.transports.get(info[7])
         if t is None:
-            return  # an association closed here: what it still sends is dropped
+            self._drop_data(item)
+            return
         t._feed_data(item)
+
+    def _by_address(self, item: Any) -> Optional[SCTPTransport]:
+        """The transport of a message whose receive info (and association
+        id) the kernel cut (MSG_CTRUNC), found by the peer address it came
+        from; None when no association has it. Rare: asks the kernel."""
+        addr = item[2]
+        if addr is None:
+            return None
+        for t in self.transports.values():
+            try:
+                paddrs = _sctp.getpaddrs(self._fd, t.assoc_id)
+            except OSError:
+                continue
+            if any(p[:2] == addr[:2] for p in paddrs):
+                return t
+        return None
+
+    def _warn_once(self, key: Any) -> bool:
+        if key in self._warned:
+            return False
+        if len(self._warned) >= WARNED_LIMIT:
+            self._warned.clear()
+        self._warned.add(key)
+        return True
+
+    def _drop_data(self, item: Any) -> None:
+        data, flags, _addr, info, _nxt = item
+        self._dropped_messages += 1
+        self._dropped_bytes += len(data)
+        assoc_id = info[7] if info is not None else None
+        if self._warn_once(("data", assoc_id)):
+            if info is None:
+                why = ("its receive information was cut by the kernel (MSG_CTRUNC) and its "
+                       "peer address matches no association" if flags & _MSG_CTRUNC
+                       else "it came without receive information")
+                logger.warning("one-to-many socket: a message of %d bytes from %r dropped: %s "
+                               "(counted in SCTPServer.dropped)", len(data), item[2], why)
+            else:
+                logger.warning(
+                    "association %d: data arrived after its transport was closed and was "
+                    "dropped (%d bytes on stream %d; further drops counted in "
+                    "SCTPServer.dropped, not logged)", assoc_id, len(data), info[0])
+
+    def _drop_event(self, event: events.Event, assoc_id: Optional[int]) -> None:
+        self._dropped_notifications += 1
+        key = ("event", assoc_id if assoc_id is not None else type(event).__name__)
+        if self._warn_once(key):
+            if assoc_id is None:
+                logger.warning("one-to-many socket: a notification that names no association "
+                               "dropped: %r (further ones counted in SCTPServer.dropped)", event)
+            else:
+                logger.warning(
+                    "association %d: a notification arrived after its transport was closed "
+                    "and was dropped: %r (further drops counted in SCTPServer.dropped, not "
+                    "logged)", assoc_id, event)
 
     def _new_association(self, event: events.AssocChange) -> Optional[SCTPTransport]:
         assoc_id = event.assoc_id
@@ -152,6 +248,8 @@ class Demux(_Mux):
             t = None
         if t is None:
             logger.info("association %d refused (aborted)", assoc_id)
+            # what the kernel still queues for it is counted, not warned about
+            self._warned.update([("data", assoc_id), ("event", assoc_id)])
             self._abort(assoc_id)
             return None
         self.transports[assoc_id] = t

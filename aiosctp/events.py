@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Dict, FrozenSet, Iterable, Optional, Tuple, Type, Union
 
-from . import _sctp
+from . import _sctp, _uapi
 
 __all__ = [
     "AssocChangeState",
@@ -75,7 +75,7 @@ class PeerAddrState(_NamedIntEnum):
     ADDR_ADDED = _sctp.SCTP_ADDR_ADDED
     ADDR_MADE_PRIM = _sctp.SCTP_ADDR_MADE_PRIM
     ADDR_CONFIRMED = _sctp.SCTP_ADDR_CONFIRMED
-    ADDR_POTENTIALLY_FAILED = _sctp.SCTP_ADDR_POTENTIALLY_FAILED
+    ADDR_POTENTIALLY_FAILED = _uapi.SCTP_ADDR_POTENTIALLY_FAILED
 
 
 class Feature(_NamedIntEnum):
@@ -149,7 +149,7 @@ class SendFailed(Event):
     ``sent`` is False when the data never left (SCTP_DATA_UNSENT) and True
     when it was sent but not acknowledged (SCTP_DATA_SENT)."""
 
-    event_type: ClassVar[int] = _sctp.SCTP_SEND_FAILED_EVENT
+    event_type: ClassVar[int] = _uapi.SCTP_SEND_FAILED_EVENT
     error: int
     sent: bool
     info: SendInfo
@@ -375,7 +375,7 @@ _DECODERS: Dict[int, Callable[[_Fields], Event]] = {
     _sctp.SCTP_ASSOC_CHANGE: _assoc_change,
     _sctp.SCTP_PEER_ADDR_CHANGE: _paddr_change,
     _sctp.SCTP_SEND_FAILED: _send_failed,
-    _sctp.SCTP_SEND_FAILED_EVENT: _send_failed,
+    _uapi.SCTP_SEND_FAILED_EVENT: _send_failed,
     _sctp.SCTP_REMOTE_ERROR: _remote_error,
     _sctp.SCTP_SHUTDOWN_EVENT: _assoc_only(Shutdown),
     _sctp.SCTP_PARTIAL_DELIVERY_EVENT: _pdapi,

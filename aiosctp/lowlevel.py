@@ -20,7 +20,7 @@ import os
 import socket
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
-from . import _checks, _nosctp, _sctp, events
+from . import _checks, _nosctp, _sctp, _uapi, events
 from .events import Event
 from .message import Message, MessageInfo
 from .options import *  # noqa: F401,F403  (the typed socket options)
@@ -426,17 +426,55 @@ def _event_types(event_classes: Sequence[Type[Event]]) -> List[int]:
     return types
 
 
+#: Whether this build has SCTP_EVENT (headers newer than Linux 4.18's);
+#: without it subscriptions go through the classic SCTP_EVENTS.
+_HAVE_SCTP_EVENT = hasattr(_sctp, "SCTP_EVENT")
+#: struct sctp_event_subscribe as Linux 4.18 has it: one byte per
+#: notification type from SCTP_DATA_IO_EVENT to SCTP_STREAM_CHANGE_EVENT.
+_EVENTS_LEN_418 = 13
+
+
+def _set_events_classic(sock: socket.socket, types: Sequence[int], on: bool,
+                        assoc_id: int) -> None:
+    """Subscribe through SCTP_EVENTS (endpoint-wide), for a build whose
+    headers lack SCTP_EVENT. SendFailed then comes as the older
+    SCTP_SEND_FAILED notification, which decodes to the same class."""
+    if assoc_id:
+        raise _uapi.not_built("SCTP_EVENT (a subscription per association)")
+    raw = bytearray(
+        sock.getsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, _EVENTS_LEN_418).ljust(
+            _EVENTS_LEN_418, b"\0"))
+    for t in types:
+        if t == _uapi.SCTP_SEND_FAILED_EVENT:
+            t = _sctp.SCTP_SEND_FAILED
+        i = t - _uapi.SCTP_DATA_IO_EVENT
+        if not 0 <= i < _EVENTS_LEN_418:
+            raise _uapi.not_built(f"SCTP_EVENT (notification type {t:#x})")
+        raw[i] = 1 if on else 0
+    sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, bytes(raw))
+
+
 def subscribe(sock: socket.socket, *event_classes: Type[Event], assoc_id: int = 0) -> None:
     """Switch on the notifications of the given :mod:`aiosctp.events`
     classes (SCTP_EVENT), e.g. ``subscribe(sock, events.AssocChange)``.
-    With no class, subscribes to all of them."""
-    for t in _event_types(event_classes or events.ALL_EVENTS):
+    With no class, subscribes to all of them. (A build against kernel
+    headers older than SCTP_EVENT uses SCTP_EVENTS: the endpoint only,
+    ``assoc_id`` other than 0 raises OSError(ENOPROTOOPT).)"""
+    types = _event_types(event_classes or events.ALL_EVENTS)
+    if not _HAVE_SCTP_EVENT:
+        _set_events_classic(sock, types, True, assoc_id)
+        return
+    for t in types:
         set_event(sock, t, True, assoc_id)
 
 
 def unsubscribe(sock: socket.socket, *event_classes: Type[Event], assoc_id: int = 0) -> None:
     """Switch off the notifications of the given classes (all if none)."""
-    for t in _event_types(event_classes or events.ALL_EVENTS):
+    types = _event_types(event_classes or events.ALL_EVENTS)
+    if not _HAVE_SCTP_EVENT:
+        _set_events_classic(sock, types, False, assoc_id)
+        return
+    for t in types:
         set_event(sock, t, False, assoc_id)
 
 

@@ -7,7 +7,7 @@ from typing import Any, Optional, Tuple
 
 from . import _sctp
 
-__all__ = ["Message", "MessageInfo", "NO_INFO"]
+__all__ = ["Message", "MessageInfo", "NO_INFO", "LOST_INFO"]
 
 Address = Tuple[Any, ...]
 
@@ -15,7 +15,13 @@ Address = Tuple[Any, ...]
 # delivers no SCTP_RCVINFO (SCTP_RECVRCVINFO off): all zero.
 NO_INFO: Tuple[int, ...] = (0, 0, 0, 0, 0, 0, 0, 0)
 
+# (stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id) of a message
+# whose SCTP_RCVINFO the kernel cut with the control data (MSG_CTRUNC):
+# unknown, -1 where SCTP has no such value (never stream 0 / PPID 0 made up).
+LOST_INFO: Tuple[int, ...] = (-1, -1, 0, -1, -1, -1, -1, -1)
+
 _MSG_EOR = _sctp.MSG_EOR
+_MSG_CTRUNC = _sctp.MSG_CTRUNC
 _UNORDERED = _sctp.SCTP_UNORDERED
 _new = object.__new__
 _setattr = object.__setattr__
@@ -25,7 +31,12 @@ _setattr = object.__setattr__
 class MessageInfo:
     """The SCTP receive information of one message (RFC 6458 SCTP_RCVINFO).
 
-    ``ppid`` is the host-order integer the sender meant (18 for S1AP)."""
+    ``ppid`` is the host-order integer the sender meant (18 for S1AP).
+
+    ``info_lost`` is True when the kernel cut the control data the receive
+    information came in (MSG_CTRUNC: more ancillary data than the receive
+    buffer holds, e.g. socket-level options): the message's bytes are
+    right, but nothing else is known, and every other field is -1."""
 
     stream: int
     ppid: int
@@ -34,6 +45,7 @@ class MessageInfo:
     tsn: int
     ssn: int
     assoc_id: int
+    info_lost: bool = False
 
     @classmethod
     def from_rcvinfo(cls, info: Optional[Tuple[int, ...]]) -> "MessageInfo":
@@ -71,7 +83,10 @@ class Message:
 
     ``complete`` is False when the message continues in the next read (it was
     larger than the buffer: no MSG_EOR). ``from_addr`` is the peer address the
-    message came from (on a one-to-many socket, the association's address)."""
+    message came from (on a one-to-many socket, the association's address).
+    ``info_lost`` is True when the kernel cut the receive information
+    (MSG_CTRUNC, see :class:`MessageInfo`): ``data`` is right, the SCTP
+    fields are -1 (unknown)."""
 
     data: bytes
     stream: int
@@ -84,6 +99,7 @@ class Message:
     unordered: bool
     complete: bool
     from_addr: Optional[Address]
+    info_lost: bool = False
 
     @classmethod
     def from_recv(
@@ -98,8 +114,15 @@ class Message:
         The hot path of every receive: the instance gets its ``__dict__`` in
         one step instead of the frozen dataclass ``__init__``'s eleven
         ``object.__setattr__`` calls (half the time; equality, hashing,
-        repr and ``dataclasses.replace`` see the same fields)."""
-        stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id = info or NO_INFO
+        repr and ``dataclasses.replace`` see the same fields).
+
+        ``info`` None means the socket delivers no receive information (all
+        zero), or, with MSG_CTRUNC in ``msg_flags``, that the kernel cut it:
+        then ``info_lost`` is True and the SCTP fields are -1."""
+        lost = info is None and bool(msg_flags & _MSG_CTRUNC)
+        if info is None:
+            info = LOST_INFO if lost else NO_INFO
+        stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id = info
         self = _new(cls)
         _setattr(
             self,
@@ -116,6 +139,7 @@ class Message:
                 "unordered": bool(flags & _UNORDERED),
                 "complete": bool(msg_flags & _MSG_EOR),
                 "from_addr": from_addr,
+                "info_lost": lost,
             },
         )
         return self
@@ -126,7 +150,8 @@ class Message:
         asyncio transport delivers), built as fast as :meth:`from_recv`."""
         self = _new(cls)
         fields = dict(info.__dict__)
-        fields.update(data=data, cumtsn=0, complete=True, from_addr=from_addr)
+        fields.update(data=data, cumtsn=-1 if info.info_lost else 0, complete=True,
+                      from_addr=from_addr)
         _setattr(self, "__dict__", fields)
         return self
 
@@ -134,5 +159,6 @@ class Message:
     def info(self) -> MessageInfo:
         """The receive information as a :class:`MessageInfo`."""
         return MessageInfo(
-            self.stream, self.ppid, self.unordered, self.context, self.tsn, self.ssn, self.assoc_id
+            self.stream, self.ppid, self.unordered, self.context, self.tsn, self.ssn,
+            self.assoc_id, self.info_lost,
         )

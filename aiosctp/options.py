@@ -32,7 +32,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
-from . import _sctp
+from . import _sctp, _uapi
 from .events import _NamedIntEnum
 
 __all__ = [
@@ -219,8 +219,8 @@ class SppFlags(enum.IntFlag):
     SACKDELAY_ENABLE = _sctp.SPP_SACKDELAY_ENABLE
     SACKDELAY_DISABLE = _sctp.SPP_SACKDELAY_DISABLE
     HB_TIME_IS_ZERO = _sctp.SPP_HB_TIME_IS_ZERO
-    IPV6_FLOWLABEL = _sctp.SPP_IPV6_FLOWLABEL
-    DSCP = _sctp.SPP_DSCP
+    IPV6_FLOWLABEL = _uapi.SPP_IPV6_FLOWLABEL
+    DSCP = _uapi.SPP_DSCP
 
 
 class PrPolicy(_OpenIntEnum):
@@ -234,7 +234,7 @@ class PrPolicy(_OpenIntEnum):
     RTX = _sctp.SCTP_PR_SCTP_RTX
     #: drop lower-priority (higher ``value``) messages when the send buffer is full
     PRIO = _sctp.SCTP_PR_SCTP_PRIO
-    ALL = _sctp.SCTP_PR_SCTP_ALL
+    ALL = _uapi.SCTP_PR_SCTP_ALL
 
 
 class StreamResetFlags(enum.IntFlag):
@@ -615,12 +615,12 @@ def get_auto_asconf(sock: socket.socket) -> bool:
 def set_reuse_port(sock: socket.socket, on: bool = True) -> None:
     """SCTP_REUSE_PORT: let several one-to-one sockets bind the same port
     (set before bind; one-to-many sockets refuse it with ``EOPNOTSUPP``)."""
-    _set_int(sock, _sctp.SCTP_REUSE_PORT, _bool(on))
+    _set_int(sock, _uapi.option("SCTP_REUSE_PORT"), _bool(on))
 
 
 def get_reuse_port(sock: socket.socket) -> bool:
     """Whether SCTP_REUSE_PORT is on."""
-    return bool(_get_int(sock, _sctp.SCTP_REUSE_PORT))
+    return bool(_get_int(sock, _uapi.option("SCTP_REUSE_PORT")))
 
 
 def get_assoc_number(sock: socket.socket) -> int:
@@ -725,47 +725,48 @@ def set_asconf_supported(sock: socket.socket, on: bool = True, assoc_id: int = 0
     (RFC 5061) in new associations. ASCONF also needs AUTH
     (:func:`set_auth_supported`) on both ends unless the
     net.sctp.addip_noauth_enable sysctl is set."""
-    _set_av(sock, _sctp.SCTP_ASCONF_SUPPORTED, assoc_id, _bool(on))
+    _set_av(sock, _uapi.option("SCTP_ASCONF_SUPPORTED"), assoc_id, _bool(on))
 
 
 def get_asconf_supported(sock: socket.socket, assoc_id: int = 0) -> bool:
     """SCTP_ASCONF_SUPPORTED."""
-    return bool(_get_av(sock, _sctp.SCTP_ASCONF_SUPPORTED, assoc_id))
+    return bool(_get_av(sock, _uapi.option("SCTP_ASCONF_SUPPORTED"), assoc_id))
 
 
 def set_auth_supported(sock: socket.socket, on: bool = True, assoc_id: int = 0) -> None:
     """SCTP_AUTH_SUPPORTED: offer chunk authentication (RFC 4895) in new
     associations. Off by default on Linux (net.sctp.auth_enable); the AUTH
     key and chunk options answer ``EACCES`` while it is off."""
-    _set_av(sock, _sctp.SCTP_AUTH_SUPPORTED, assoc_id, _bool(on))
+    _set_av(sock, _uapi.option("SCTP_AUTH_SUPPORTED"), assoc_id, _bool(on))
 
 
 def get_auth_supported(sock: socket.socket, assoc_id: int = 0) -> bool:
     """SCTP_AUTH_SUPPORTED."""
-    return bool(_get_av(sock, _sctp.SCTP_AUTH_SUPPORTED, assoc_id))
+    return bool(_get_av(sock, _uapi.option("SCTP_AUTH_SUPPORTED"), assoc_id))
 
 
 def set_ecn_supported(sock: socket.socket, on: bool = True, assoc_id: int = 0) -> None:
     """SCTP_ECN_SUPPORTED: offer explicit congestion notification in new
     associations."""
-    _set_av(sock, _sctp.SCTP_ECN_SUPPORTED, assoc_id, _bool(on))
+    _set_av(sock, _uapi.option("SCTP_ECN_SUPPORTED"), assoc_id, _bool(on))
 
 
 def get_ecn_supported(sock: socket.socket, assoc_id: int = 0) -> bool:
     """SCTP_ECN_SUPPORTED."""
-    return bool(_get_av(sock, _sctp.SCTP_ECN_SUPPORTED, assoc_id))
+    return bool(_get_av(sock, _uapi.option("SCTP_ECN_SUPPORTED"), assoc_id))
 
 
 def set_expose_pf_state(sock: socket.socket, value: int, assoc_id: int = 0) -> None:
     """SCTP_EXPOSE_POTENTIALLY_FAILED_STATE (:class:`PfExpose`): whether the
     potentially-failed path state is reported (in :class:`PeerAddrInfo` and
     notifications)."""
-    _set_av(sock, _sctp.SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, assoc_id, _int(value, "value"))
+    opt = _uapi.option("SCTP_EXPOSE_POTENTIALLY_FAILED_STATE")
+    _set_av(sock, opt, assoc_id, _int(value, "value"))
 
 
 def get_expose_pf_state(sock: socket.socket, assoc_id: int = 0) -> PfExpose:
     """SCTP_EXPOSE_POTENTIALLY_FAILED_STATE."""
-    return PfExpose(_get_av(sock, _sctp.SCTP_EXPOSE_POTENTIALLY_FAILED_STATE, assoc_id))
+    return PfExpose(_get_av(sock, _uapi.option("SCTP_EXPOSE_POTENTIALLY_FAILED_STATE"), assoc_id))
 
 
 # ---- structured options -----------------------------------------------------------------

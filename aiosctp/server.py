@@ -33,7 +33,7 @@ from .connection import (
     _widen_buffer,
     _ev,
 )
-from .demux import Demux
+from .demux import Demux, Dropped
 from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _Owner
 
 __all__ = ["SCTPServer", "create_sctp_server"]
@@ -107,6 +107,15 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
     def associations(self) -> List[SCTPTransport]:
         """The transports of the live associations."""
         return [t for t in self._transports if not t._is_closed()]
+
+    @property
+    def dropped(self) -> Dropped:
+        """What the one-to-many socket read and could give to no association
+        (data and notifications of an association already closed here, and
+        the like: see :class:`aiosctp.demux.Dropped`); each kind is logged
+        once per association. Always zero for a one-to-one server (each
+        socket there belongs to its association)."""
+        return self._demux.dropped if self._demux is not None else Dropped()
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
         return self._loop

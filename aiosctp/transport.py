@@ -43,7 +43,7 @@ from typing import (
 
 from . import _checks, _rxcore, _sctp, events, lowlevel
 from .log import logger
-from .message import NO_INFO, MessageInfo, make_info
+from .message import MessageInfo, make_info
 from .options import Status
 
 __all__ = ["SCTPTransport", "DEFAULT_MAX_MESSAGE_SIZE", "StreamHandler"]
@@ -317,6 +317,7 @@ class SCTPTransport(asyncio.Transport):
     # Slots, and the queues made only when first needed: a one-to-many
     # server keeps one of these per association (benchmarks: 'many').
     __slots__ = (
+        "_aborting",
         "_assoc_id",
         "_batch",
         "_buffer",
@@ -329,7 +330,9 @@ class SCTPTransport(asyncio.Transport):
         "_high_water",
         "_info",
         "_instreams",
+        "_kernel_held",
         "_loop",
+        "_lost_info",
         "_low_water",
         "_max_message_size",
         "_mux",
@@ -375,6 +378,12 @@ class SCTPTransport(asyncio.Transport):
         super().__init__()
         self._event_filter = _check_event_filter(events)
         self._failed_count = 0  # the kernel's SendFailed events seen
+        self._lost_info = 0  # message parts without their receive info (MSG_CTRUNC)
+        # abort() of a one-to-many association: waiting for the kernel's reports
+        self._aborting = False
+        # abort() of a one-to-one association: DATA chunks the kernel had sent
+        # and not seen acknowledged (SCTP_STATUS), discarded with the socket
+        self._kernel_held = 0
         self._unsent: Sequence[Outgoing] = ()
         self._info: Dict[str, Any] = dict(extra or {})
         self._loop = loop
@@ -514,16 +523,62 @@ class SCTPTransport(asyncio.Transport):
             self._start_shutdown()
 
     def abort(self) -> None:
-        """Abort the association at once (ABORT chunk). What is still in the
-        write buffer is not sent: each message is reported as a
-        :class:`~aiosctp.events.SendFailed` (``sent`` False) to
-        ``notification_received``, then ``connection_lost`` follows: None
-        when nothing was buffered, else a ConnectionAbortedError saying how
-        many messages were reported unsent."""
-        if self._state == _CLOSED:
+        """Abort the association at once (ABORT chunk); ``connection_lost``
+        follows soon, without waiting for the peer; meanwhile nothing is
+        delivered but the SendFailed reports below.
+
+        What is still in the write buffer is not sent: each message is
+        reported as a :class:`~aiosctp.events.SendFailed` (``sent`` False)
+        to ``notification_received``. What the kernel had accepted and not
+        delivered: on a one-to-many socket the kernel reports it, each
+        message as a SendFailed with its bytes, delivered first; on a
+        one-to-one socket, which only closing can abort (Linux refuses
+        SCTP_ABORT there), the kernel discards it with the socket, and only
+        a count is known: the DATA chunks sent and not yet acknowledged
+        (SCTP_STATUS ``unackdata``; what waited behind them is not counted),
+        said in connection_lost's exception and a log warning.
+
+        ``connection_lost`` gets None when nothing was lost, else a
+        ConnectionAbortedError saying what was reported and what was not."""
+        if self._state == _CLOSED or self._aborting:
             return
+        if self._sock is not None and not self._is_ending():
+            if self._mux.style == "one-to-many":
+                self._abort_keeping_reports()
+                return
+            try:
+                status = lowlevel.get_status(self._sock, self._assoc_id)
+            except OSError:
+                pass
+            else:
+                self._kernel_held = status.unackdata
         self._send_abort()
         self._force_close(None, aborted=True)
+
+    def _abort_keeping_reports(self) -> None:
+        """abort() on a one-to-many socket: ABORT now (SCTP_ABORT), but stay
+        attached until the socket has been read once more: the kernel
+        queues its SendFailed for what it held, then COMM_LOST, on the
+        socket during the ABORT itself, so they reach the protocol before
+        connection_lost (two turns of the loop: a read comes between)."""
+        self._aborting = True
+        self._state = _SHUTDOWN  # nothing more sent or delivered
+        self._remove_writer()
+        if self._buffer:
+            self._unsent = list(self._buffer)
+            self._buffer.clear()
+        self._buffer_size = 0
+        self._rx_drop_data()
+        if self._reading_paused:
+            self._reading_paused = False
+            self._mux.reading_changed(self, False)
+        self._cause = _rxcore.EndCause()  # ending: the demux reads on
+        self._cause.offer(None, _WEAK)
+        self._mux.abort(self, False)
+        if self._rx and self._started:
+            self._loop.call_soon(self._handle_backlog)
+        loop = self._loop
+        loop.call_soon(loop.call_soon, self._finish)
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
         """``peername``, ``sockname``, ``socket``, ``assoc_id`` (cached) and
@@ -670,7 +725,8 @@ class SCTPTransport(asyncio.Transport):
         return sum([len(r[0]) for r in rx if not isinstance(r, events.Event)])
 
     def _is_closed(self) -> bool:
-        return self._state == _CLOSED
+        # aborting (one-to-many): closed to all but the kernel's last reports
+        return self._state == _CLOSED or self._aborting
 
     def _wants_write(self) -> bool:
         return self._writing and self._state != _CLOSED
@@ -681,7 +737,9 @@ class SCTPTransport(asyncio.Transport):
         if self._state != _OPEN:
             return  # closing: asyncio delivers nothing after close()
         if info is None:
-            info = NO_INFO
+            info, lost = _rxcore.data_info(self._partial, flags, info)
+            if lost:
+                self._info_lost(len(data))
         if self._partial or not flags & _MSG_EOR:
             # a part of a larger message: the receive core joins them
             try:
@@ -696,9 +754,12 @@ class SCTPTransport(asyncio.Transport):
             self._message_too_large(len(data), info[0])
             return
         stream = info[0]
-        minfo = make_info(
-            stream, info[3], bool(info[2] & _UNORDERED), info[6], info[4], info[1], info[7]
-        )
+        if stream < 0:  # the kernel cut the receive info (MSG_CTRUNC)
+            minfo = MessageInfo(-1, -1, False, -1, -1, -1, -1, True)
+        else:
+            minfo = make_info(
+                stream, info[3], bool(info[2] & _UNORDERED), info[6], info[4], info[1], info[7]
+            )
         handlers = self._stream_handlers
         if handlers:
             handler = handlers.get(stream)
@@ -706,6 +767,26 @@ class SCTPTransport(asyncio.Transport):
                 handler(data, minfo)
                 return
         self._on_message(data, minfo)
+
+    def _info_lost(self, size: int) -> None:
+        """A message part came without its receive info, cut by the kernel
+        with the control data (MSG_CTRUNC): delivered with
+        ``info.info_lost`` True; said once per association in the log."""
+        if not self._lost_info:
+            logger.warning(
+                "association %d: the kernel cut the receive information of a "
+                "message of %d bytes (MSG_CTRUNC: more ancillary data than the "
+                "receive buffer holds; a socket-level option such as "
+                "SO_TIMESTAMPING?): delivered with info.info_lost True, stream "
+                "and PPID unknown (-1); further ones are counted in "
+                "transport.lost_info_count", self._assoc_id, size)
+        self._lost_info += 1
+
+    @property
+    def lost_info_count(self) -> int:
+        """Message parts received without their receive information, cut by
+        the kernel (MSG_CTRUNC); each was delivered with ``info.info_lost``."""
+        return self._lost_info
 
     def _message_too_large(self, size: int, stream: int) -> None:
         exc = OSError(
@@ -718,6 +799,8 @@ class SCTPTransport(asyncio.Transport):
 
     def _notify(self, event: events.Event) -> None:
         on_notification = self._on_notification
+        if self._aborting and type(event) is not events.SendFailed:
+            return  # after abort(): only the reports of what was not delivered
         if on_notification is not None:
             wanted = self._event_filter
             if wanted is None or type(event) in wanted:
@@ -800,7 +883,10 @@ class SCTPTransport(asyncio.Transport):
 
     def _finish(self) -> None:
         if self._state != _CLOSED:
-            self._force_close(self._cause.exc if self._cause is not None else None)
+            if self._aborting:  # the user's abort(): not the COMM_LOST it caused
+                self._force_close(None, aborted=True)
+            else:
+                self._force_close(self._cause.exc if self._cause is not None else None)
 
     def _fatal_error(self, exc: Exception, message: Optional[str]) -> None:
         """Abort the association and report ``exc`` to connection_lost."""
@@ -845,13 +931,27 @@ class SCTPTransport(asyncio.Transport):
         self, exc: Optional[Exception], aborted: bool, nmsgs: int, nbytes: int
     ) -> Optional[Exception]:
         """The exception connection_lost gets: the cause, told how many
-        messages were reported unsent when some were."""
-        if not nmsgs:
+        messages were reported unsent when some were (and, after abort(),
+        what the kernel reported or discarded)."""
+        notes = []
+        if nmsgs:
+            notes.append(
+                f"{nmsgs} messages ({nbytes} bytes) never sent were reported "
+                "as SendFailed (sent=False)"
+            )
+        if aborted and self._failed_count:
+            notes.append(
+                f"the kernel reported {self._failed_count} messages as SendFailed"
+            )
+        if aborted and self._kernel_held:
+            notes.append(
+                f"the kernel had {self._kernel_held} DATA chunks sent and not acknowledged "
+                "(SCTP_STATUS), and what it queued behind them: discarded with the socket, "
+                "not reported (a one-to-one socket can only be aborted by closing it)"
+            )
+        if not notes:
             return exc
-        note = (
-            f"{nmsgs} messages ({nbytes} bytes) never sent were reported "
-            "as SendFailed (sent=False)"
-        )
+        note = "; ".join(notes)
         if exc is None:
             if aborted:
                 return ConnectionAbortedError(errno.ECONNABORTED, f"abort(): {note}")
@@ -896,6 +996,13 @@ class SCTPTransport(asyncio.Transport):
                 "association %d ended with data not delivered: %d SendFailed from the "
                 "kernel, %d messages (%d bytes) never sent reported as SendFailed",
                 assoc_id, self._failed_count, nmsgs, nbytes,
+            )
+        if self._kernel_held:
+            logger.warning(
+                "association %d: abort() discarded what the kernel held without a report "
+                "(%d DATA chunks sent and not acknowledged, and what it queued behind "
+                "them; a one-to-one socket can only be aborted by closing it)",
+                assoc_id, self._kernel_held,
             )
 
     # ---- writing -----------------------------------------------------------------------

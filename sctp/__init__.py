@@ -56,6 +56,7 @@ import time  # noqa: F401  (a public name of 0.7.3's module)
 import typing as _t
 
 from aiosctp import _sctp as _core
+from aiosctp import _uapi
 from aiosctp._nosctp import sctp_socket as _new_sctp_socket
 
 from . import _compat_sctp  # noqa: F401  (bound here too when _sctp.py loaded it first)
@@ -353,7 +354,7 @@ class paddr_change(notification):
     state_ADDR_MADE_PRIM = _sctp.getconstant("SCTP_ADDR_MADE_PRIM")
     # additions: states Linux reports that 0.7.3 had no name for
     state_ADDR_CONFIRMED = _core.SCTP_ADDR_CONFIRMED
-    state_ADDR_POTENTIALLY_FAILED = _core.SCTP_ADDR_POTENTIALLY_FAILED
+    state_ADDR_POTENTIALLY_FAILED = _uapi.SCTP_ADDR_POTENTIALLY_FAILED
 
     error_FAILED_THRESHOLD = assoc_change.error_FAILED_THRESHOLD
     error_RECEIVED_SACK = assoc_change.error_RECEIVED_SACK

@@ -52,6 +52,7 @@ import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from aiosctp import _sctp as _core
+from aiosctp import _uapi
 from aiosctp import options as _opt
 from aiosctp.lowlevel import read_notification_rest
 from aiosctp.lowlevel import resolve as _resolve
@@ -230,7 +231,7 @@ _CONSTANTS: Dict[str, int] = {
     "SCTP_SHUTDOWN_SENT": _core.SCTP_SHUTDOWN_SENT,
     "SCTP_SHUTDOWN_RECEIVED": _core.SCTP_SHUTDOWN_RECEIVED,
     "SCTP_SHUTDOWN_ACK_SENT": _core.SCTP_SHUTDOWN_ACK_SENT,
-    "SCTP_SN_TYPE_BASE": _core.SCTP_DATA_IO_EVENT,
+    "SCTP_SN_TYPE_BASE": _uapi.SCTP_DATA_IO_EVENT,
     "SCTP_ASSOC_CHANGE": _core.SCTP_ASSOC_CHANGE,
     "SCTP_PEER_ADDR_CHANGE": _core.SCTP_PEER_ADDR_CHANGE,
     "SCTP_SEND_FAILED": _core.SCTP_SEND_FAILED,
@@ -257,7 +258,7 @@ _INITMSG_KEYS = ("_num_ostreams", "_max_instreams", "_max_attempts", "_max_init_
 
 # Flags of struct sctp_paddrparams a paddrparams() object can carry: those
 # with a value of their own (flow label, DSCP) are not part of 0.7.3's API.
-_SPP_EXTRA = _core.SPP_IPV6_FLOWLABEL | _core.SPP_DSCP
+_SPP_EXTRA = _uapi.SPP_IPV6_FLOWLABEL | _uapi.SPP_DSCP
 
 
 class Error(Exception):

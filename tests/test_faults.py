@@ -18,6 +18,7 @@ from typing import Any, Callable, List, Tuple
 import pytest
 
 import aiosctp
+import aiosctp.demux
 from aiosctp import events
 from aiosctp import lowlevel as ll
 from test_asyncio_support import Recorder, ServerSide
@@ -240,11 +241,163 @@ def test_user_abort_reports_the_buffer(run: Callable[..., Any], style: str) -> N
         t.abort()
         exc = await proto.lost
         assert isinstance(exc, ConnectionAbortedError), exc
-        assert reported(proto) == list(range(2000 - unsent, 2000))
+        got = reported(proto)
+        assert got[len(got) - unsent:] == list(range(2000 - unsent, 2000))
+        # one-to-many: the kernel's own reports come first (see below)
+        assert sorted(got) == list(range(2000 - len(got), 2000))
+        if style == "one-to-one":
+            assert len(got) == unsent
         peer.close()
         await ended_with_report(proto, exc, unsent, server)
 
     run(main())
+
+
+def test_user_abort_kernel_reports_one_to_many(run: Callable[..., Any]) -> None:
+    """abort() on a one-to-many socket while the kernel holds data the peer
+    never read: the kernel's SendFailed (each message with its bytes) reach
+    the protocol, then the transport's own for its buffer, then
+    connection_lost; together they are the last messages sent, each once.
+    Only what the peer's SCTP had acknowledged (at most its receive buffer)
+    is neither. (Before: the transport detached at once and the demux
+    dropped the kernel's reports without a word.)"""
+    n, size = 3000, 1000
+
+    async def main() -> None:
+        server, t, proto, peer, _ = await sender_and_peer("one-to-many")
+        for i in range(n):
+            t.send(msg(i, size), ppid=i)
+        while not proto.paused:
+            await asyncio.sleep(0)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        unsent = t.get_write_buffer_size() // size
+        acked_bound = peer.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // size + 1
+        t.abort()
+        assert t.is_closing()
+        exc = await proto.lost
+        assert isinstance(exc, ConnectionAbortedError), exc
+        got = reported(proto)
+        kernel = got[: len(got) - unsent]
+        assert kernel, "the kernel's reports did not reach the protocol"
+        assert len(set(got)) == len(got)
+        assert sorted(got) == list(range(n - len(got), n))
+        assert n - len(got) <= acked_bound
+        assert got[len(got) - unsent:] == list(range(n - unsent, n))
+        for ev in proto.of_kind(events.SendFailed):
+            assert ev.data == msg(seq_of(ev.data), size) and ev.info.ppid == seq_of(ev.data)
+        assert f"the kernel reported {len(kernel)} messages" in str(exc), exc
+        assert not proto.messages
+        assert server.dropped.notifications == 0, server.dropped
+        peer.close()
+        await ended_with_report(proto, exc, unsent, server)
+
+    run(main())
+
+
+def test_user_abort_in_connection_made_one_to_many(run: Callable[..., Any]) -> None:
+    """abort() from connection_made of a one-to-many server's protocol: the
+    association is aborted, the protocol hears nothing more (not the COMM_UP
+    it was made for), connection_lost(None) follows, and the kernel's last
+    word on it (COMM_LOST) goes to its transport, not to the dropped count."""
+
+    class Aborter(Recorder):
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            transport.abort()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        side = ServerSide(Aborter)
+        server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0, style="one-to-many")
+        peer = ll.sctp_socket()
+        peer.setblocking(False)
+        try:
+            await loop.sock_connect(peer, server.sockets[0].getsockname())
+        except ConnectionResetError:
+            pass  # the ABORT may come before the peer saw its COOKIE ACK
+        (proto,) = await side.wait(1)
+        assert await proto.lost is None
+        assert proto.log == ["made", "lost"], proto.log
+        assert server.associations == []
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert server.dropped == aiosctp.demux.Dropped(0, 0, 0), server.dropped
+        peer.close()
+        await finish(server)
+
+    run(main())
+
+
+def test_user_abort_one_to_one_says_what_the_kernel_discarded(
+        run: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
+    """abort() on a one-to-one socket (Linux refuses SCTP_ABORT there: only
+    closing with SO_LINGER 0 aborts, and the kernel's reports go with the
+    socket): what the kernel had in flight is counted (SCTP_STATUS) in
+    connection_lost's exception and a log warning. (Before: not a word.)"""
+    caplog.set_level(logging.WARNING, logger="aiosctp")
+    n, size = 3000, 1000
+
+    async def main() -> None:
+        server, t, proto, peer, _ = await sender_and_peer("one-to-one")
+        for i in range(n):
+            t.send(msg(i, size), ppid=i)
+        while not proto.paused:
+            await asyncio.sleep(0)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        unsent = t.get_write_buffer_size() // size
+        in_flight = t.get_status().unackdata
+        assert in_flight > 0  # the peer's window is closed: probes are in flight
+        t.abort()
+        exc = await proto.lost
+        assert isinstance(exc, ConnectionAbortedError), exc
+        assert "DATA chunks sent and not acknowledged" in str(exc), exc
+        assert reported(proto) == list(range(n - unsent, n))
+        peer.close()
+        await ended_with_report(proto, exc, unsent, server)
+
+    run(main())
+    warn = [r.getMessage() for r in caplog.records
+            if r.name == "aiosctp" and r.levelno == logging.WARNING]
+    assert any("discarded what the kernel held" in m for m in warn), warn
+
+
+def test_one_to_many_counts_what_it_cannot_deliver(
+        run: Callable[..., Any], caplog: pytest.LogCaptureFixture) -> None:
+    """A one-to-many server's association ends on a fatal error (a message
+    over max_message_size) with more of its messages already queued on the
+    shared socket: the demultiplexer has no transport for them any more.
+    They are counted in SCTPServer.dropped, with their bytes, and logged
+    once, not per message. (Before: dropped without a word.)"""
+    caplog.set_level(logging.WARNING, logger="aiosctp")
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        side = ServerSide()
+        server = await aiosctp.create_sctp_server(side, "127.0.0.1", 0, style="one-to-many",
+                                                  max_message_size=100)
+        assert server.dropped == aiosctp.demux.Dropped(0, 0, 0)
+        peer = ll.sctp_socket()
+        peer.setblocking(False)
+        ll.set_nodelay(peer)  # each message leaves at once
+        await loop.sock_connect(peer, server.sockets[0].getsockname())
+        (proto,) = await side.wait(1)
+        # no await from here: all four are queued before the server reads
+        ll.sendmsg(peer, b"x" * 200, stream=1)
+        for i in range(3):
+            ll.sendmsg(peer, b"%010d" % i, stream=1)
+        exc = await proto.lost
+        assert isinstance(exc, OSError) and "max_message_size" in str(exc), exc
+        dropped = server.dropped
+        assert (dropped.messages, dropped.message_bytes) == (3, 30), dropped
+        peer.close()
+        await finish(server)
+
+    run(main())
+    warn = [r.getMessage() for r in caplog.records
+            if r.name == "aiosctp" and r.levelno == logging.WARNING]
+    assert len([m for m in warn if "data arrived after its transport was closed" in m]) == 1, warn
 
 
 def test_log_lines_per_association_not_per_message(

@@ -133,3 +133,52 @@ def test_4_18_build_imports_and_refuses_newer_features_clearly(built_418: Path) 
                           timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip() == "uapi 4.18 ok"
+
+
+def test_4_18_build_package_imports_and_refuses_newer_options(
+        built_418: Path, tmp_path: Path) -> None:
+    # the whole package (aiosctp, its asyncio layer, the sctp module and the
+    # top-level _sctp of PySCTP) over the 4.18 build: the Python layers read
+    # post-4.18 names at import (aiosctp._uapi gives them fallbacks)
+    import shutil
+    for name in ("aiosctp", "sctp"):
+        shutil.copytree(ROOT / name, tmp_path / name,
+                        ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+    shutil.copy(ROOT / "_sctp.py", tmp_path / "_sctp.py")
+    shutil.copy(built_418, tmp_path / "aiosctp" / built_418.name)
+    code = textwrap.dedent(f"""
+        import errno, socket, struct
+        import aiosctp, aiosctp.lowlevel, aiosctp.server, aiosctp.demux, sctp, _sctp
+        from aiosctp import events, lowlevel, options
+        assert aiosctp._sctp.__file__ == {str(tmp_path / "aiosctp" / built_418.name)!r}
+        assert not hasattr(aiosctp._sctp, "SCTP_SEND_FAILED_EVENT")
+        # enum members keep the kernel's values
+        assert events.PeerAddrState.ADDR_POTENTIALLY_FAILED == 6
+        assert options.SppFlags.DSCP == 0x200 and options.PrPolicy.ALL == 0x80
+        assert sctp.paddr_change.state_ADDR_POTENTIALLY_FAILED == 6
+        # a SEND_FAILED_EVENT this build cannot decode is an Unknown event
+        raw = struct.pack("=HHI", 0x800D, 0, 60) + bytes(52)
+        assert isinstance(events.decode(raw), events.Unknown), events.decode(raw)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        calls = [lambda: options.set_reuse_port(s, True),
+                 lambda: options.get_reuse_port(s),
+                 lambda: options.set_asconf_supported(s, True),
+                 lambda: options.get_auth_supported(s),
+                 lambda: options.set_ecn_supported(s, True),
+                 lambda: options.get_expose_pf_state(s),
+                 lambda: lowlevel.subscribe(s, events.AssocChange, assoc_id=5)]
+        for call in calls:
+            try:
+                call()
+            except OSError as e:
+                assert e.errno == errno.ENOPROTOOPT and "lacks it" in str(e), e
+            else:
+                raise AssertionError("accepted")
+        s.close()
+        print("package 4.18 ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path,
+                          env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == "package 4.18 ok"
