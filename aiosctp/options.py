@@ -821,8 +821,8 @@ def set_event(sock: socket.socket, event_type: int, on: bool, assoc_id: int = 0)
 
 #: struct sctp_event_subscribe: one byte per notification type, in the order
 #: of the types (byte i is type SCTP_SN_TYPE_BASE + i, byte 0 data_io).
-_SN_TYPE_BASE = _sctp.SCTP_DATA_IO_EVENT
-_EVENTS_STRUCT_LEN = _sctp.SCTP_SEND_FAILED_EVENT - _SN_TYPE_BASE + 1
+_SN_TYPE_BASE = _uapi.SCTP_DATA_IO_EVENT
+_EVENTS_STRUCT_LEN = _uapi.SCTP_SEND_FAILED_EVENT - _SN_TYPE_BASE + 1
 #: Whether this kernel took the whole struct (None: not tried yet).
 _events_struct_ok: Optional[bool] = None
 
