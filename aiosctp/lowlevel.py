@@ -460,22 +460,22 @@ def subscribe(sock: socket.socket, *event_classes: Type[Event], assoc_id: int = 
     With no class, subscribes to all of them. (A build against kernel
     headers older than SCTP_EVENT uses SCTP_EVENTS: the endpoint only,
     ``assoc_id`` other than 0 raises OSError(ENOPROTOOPT).)"""
-    types = _event_types(event_classes or events.ALL_EVENTS)
-    if not _HAVE_SCTP_EVENT:
-        _set_events_classic(sock, types, True, assoc_id)
-        return
-    for t in types:
-        set_event(sock, t, True, assoc_id)
+    _switch_events(sock, event_classes, True, assoc_id)
 
 
 def unsubscribe(sock: socket.socket, *event_classes: Type[Event], assoc_id: int = 0) -> None:
     """Switch off the notifications of the given classes (all if none)."""
+    _switch_events(sock, event_classes, False, assoc_id)
+
+
+def _switch_events(sock: socket.socket, event_classes: Sequence[Type[Event]], on: bool,
+                   assoc_id: int) -> None:
     types = _event_types(event_classes or events.ALL_EVENTS)
     if not _HAVE_SCTP_EVENT:
-        _set_events_classic(sock, types, False, assoc_id)
+        _set_events_classic(sock, types, on, assoc_id)
         return
     for t in types:
-        set_event(sock, t, False, assoc_id)
+        set_event(sock, t, on, assoc_id)
 
 
 def abort(sock: socket.socket) -> None:

@@ -78,6 +78,19 @@ def drain(peer: socket.socket, into: List[int]) -> bool:
             into.append(seq_of(item.data))
 
 
+async def send_until_paused(t: Any, proto: Recorder, n: int, size: int) -> int:
+    """Hand ``n`` tagged messages to ``t`` (the peer does not read), let the
+    loop turn until the write buffer is past its high water mark and settled;
+    return how many messages the transport still holds."""
+    for i in range(n):
+        t.send(msg(i, size), ppid=i)
+    while not proto.paused:
+        await asyncio.sleep(0)
+    for _ in range(20):
+        await asyncio.sleep(0)
+    return int(t.get_write_buffer_size() // size)
+
+
 def reported(proto: Recorder) -> List[int]:
     return [seq_of(e.data) for e in proto.of_kind(events.SendFailed)]
 
@@ -170,13 +183,7 @@ def test_peer_abort_kernel_and_transport_reports(run: Callable[..., Any], style:
 
     async def main() -> None:
         server, t, proto, peer, _ = await sender_and_peer(style)
-        for i in range(n):
-            t.send(msg(i, size), ppid=i)
-        while not proto.paused:
-            await asyncio.sleep(0)
-        for _ in range(20):
-            await asyncio.sleep(0)
-        unsent = t.get_write_buffer_size() // size
+        unsent = await send_until_paused(t, proto, n, size)
         acked_bound = peer.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // size + 1
         ll.abort(peer)
         exc = await proto.lost
@@ -265,13 +272,7 @@ def test_user_abort_kernel_reports_one_to_many(run: Callable[..., Any]) -> None:
 
     async def main() -> None:
         server, t, proto, peer, _ = await sender_and_peer("one-to-many")
-        for i in range(n):
-            t.send(msg(i, size), ppid=i)
-        while not proto.paused:
-            await asyncio.sleep(0)
-        for _ in range(20):
-            await asyncio.sleep(0)
-        unsent = t.get_write_buffer_size() // size
+        unsent = await send_until_paused(t, proto, n, size)
         acked_bound = peer.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // size + 1
         t.abort()
         assert t.is_closing()
@@ -340,13 +341,7 @@ def test_user_abort_one_to_one_says_what_the_kernel_discarded(
 
     async def main() -> None:
         server, t, proto, peer, _ = await sender_and_peer("one-to-one")
-        for i in range(n):
-            t.send(msg(i, size), ppid=i)
-        while not proto.paused:
-            await asyncio.sleep(0)
-        for _ in range(20):
-            await asyncio.sleep(0)
-        unsent = t.get_write_buffer_size() // size
+        unsent = await send_until_paused(t, proto, n, size)
         in_flight = t.get_status().unackdata
         assert in_flight > 0  # the peer's window is closed: probes are in flight
         t.abort()
