@@ -33,14 +33,14 @@ import argparse
 import asyncio
 import ipaddress
 import random
-import signal
 import struct
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 import aiosctp
+
+import runner
 
 PPID = 46          #: SCTP payload protocol identifier of Diameter (IANA)
 PORT = 3868        #: Diameter's SCTP port
@@ -381,16 +381,7 @@ async def run_server(args: argparse.Namespace) -> int:
     server = await aiosctp.serve(handle, args.host, args.port, ostreams=args.streams,
                                  instreams=args.streams)
     print("listening on", *server.sockets[0].getsockname()[:2], flush=True)
-    stop: "asyncio.Future[None]" = loop.create_future()
-
-    def on_signal() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
-    async with server:
-        await asyncio.wait([stop, all_ended], return_when=asyncio.FIRST_COMPLETED)
+    await runner.serve_until_stopped(server, all_ended)
     print("stopped" + (": " + "; ".join(errors) if errors else ""), flush=True)
     return 1 if errors else 0
 
@@ -432,8 +423,4 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse()
     coro = run_client(args) if args.role == "client" else run_server(args)
-    if args.loop == "uvloop":
-        import uvloop
-
-        sys.exit(uvloop.run(coro))
-    sys.exit(asyncio.run(coro))
+    runner.run(coro, args.loop)

@@ -17,6 +17,8 @@ from typing import Dict, List, Optional, Tuple
 
 import aiosctp
 
+import runner
+
 PPIDS = [0, 18, 46, 60]  # none, S1AP, Diameter, NGAP (host order)
 
 
@@ -72,8 +74,4 @@ def parse(argv: Optional[list] = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse()
     coro = main(args.host, args.port, args.count, args.streams)
-    if args.loop == "uvloop":
-        import uvloop
-
-        sys.exit(uvloop.run(coro))
-    sys.exit(asyncio.run(coro))
+    runner.run(coro, args.loop)

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
-import sys
 from typing import Optional
 
 import aiosctp
+
+import runner
 
 
 class EchoProtocol(aiosctp.SCTPProtocol):
@@ -57,17 +57,12 @@ class EchoProtocol(aiosctp.SCTPProtocol):
 
 
 async def main(host: str, port: int, style: str, streams: int, verbose: bool) -> None:
-    loop = asyncio.get_running_loop()
     server = await aiosctp.create_sctp_server(
         lambda: EchoProtocol(verbose), host, port, style=style,
         ostreams=streams, instreams=streams,
     )
     print("listening on", *server.sockets[0].getsockname()[:2], flush=True)
-    stop = loop.create_future()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: stop.done() or stop.set_result(None))
-    async with server:
-        await stop
+    await runner.serve_until_stopped(server)
     print("stopped", flush=True)
 
 
@@ -85,10 +80,4 @@ def parse(argv: Optional[list] = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse()
     coro = main(args.host, args.port, args.style, args.streams, args.verbose)
-    if args.loop == "uvloop":
-        import uvloop
-
-        uvloop.run(coro)
-    else:
-        asyncio.run(coro)
-    sys.exit(0)
+    runner.run(coro, args.loop)

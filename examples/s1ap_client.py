@@ -30,6 +30,8 @@ from typing import Dict, List, Optional
 
 import aiosctp
 
+import runner
+
 import s1ap_codec as s1ap
 
 
@@ -165,8 +167,4 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse()
     coro = main(args)
-    if args.loop == "uvloop":
-        import uvloop
-
-        sys.exit(uvloop.run(coro))
-    sys.exit(asyncio.run(coro))
+    runner.run(coro, args.loop)

@@ -26,11 +26,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import signal
-import sys
 from typing import Iterator, List, Optional
 
 import aiosctp
+
+import runner
 
 import s1ap_codec as s1ap
 
@@ -118,21 +118,11 @@ class MME:
 
 
 async def main(args: argparse.Namespace) -> int:
-    loop = asyncio.get_running_loop()
     mme = MME(args)
     server = await aiosctp.serve(mme.handle, args.host, args.port,
                                  ostreams=args.streams, instreams=args.streams)
     print("listening on", *server.sockets[0].getsockname()[:2], flush=True)
-    stop: "asyncio.Future[None]" = loop.create_future()
-
-    def on_signal() -> None:
-        if not stop.done():
-            stop.set_result(None)
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
-    async with server:
-        await asyncio.wait([stop, mme.all_ended], return_when=asyncio.FIRST_COMPLETED)
+    await runner.serve_until_stopped(server, mme.all_ended)
     print("stopped", flush=True)
     return 1 if mme.failed else 0
 
@@ -173,8 +163,4 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
 if __name__ == "__main__":
     args = parse()
     coro = main(args)
-    if args.loop == "uvloop":
-        import uvloop
-
-        sys.exit(uvloop.run(coro))
-    sys.exit(asyncio.run(coro))
+    runner.run(coro, args.loop)
