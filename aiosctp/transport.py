@@ -77,6 +77,7 @@ SENDS_PER_TURN = 32
 
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _MSG_EOR = _sctp.MSG_EOR
+_MSG_TRUNC = socket.MSG_TRUNC
 _UNORDERED = _sctp.SCTP_UNORDERED
 
 _COMM_UP = events.AssocChangeState.COMM_UP
@@ -270,6 +271,64 @@ class _OwnedSocket(_Mux):
         self._sock.close()
 
 
+class _MessageSocket(_OwnedSocket):
+    """The owner of a unix message socket (AF_UNIX, SOCK_SEQPACKET): a
+    socket kind whose every read is a whole message, with no SCTP receive
+    information, no MSG_EOR and no notifications. The transport runs on it
+    as on a one-to-one SCTP socket (benchmarks/native.py measures the
+    library's own per-message cost this way, on the host kernel): messages
+    arrive whole on stream 0 with zero receive information, the end is end
+    of file. A message larger than a read is cut by the kernel (MSG_TRUNC):
+    the association ends with OSError(EMSGSIZE), what came before it
+    delivered."""
+
+    __slots__ = ()
+    style = "unix-message"
+
+    def _read_ready(self, transport: "SCTPTransport") -> None:
+        fd = self._fd
+        failed: List[OSError] = []
+
+        def recv(batch: int) -> Sequence[Received]:
+            items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
+            out = []
+            for data, flags, addr, info, nxt in items:
+                if flags & _MSG_TRUNC:
+                    failed.append(OSError(
+                        errno.EMSGSIZE,
+                        f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
+                        "arrived on a unix message socket and was cut",
+                    ))
+                    break  # a short batch: the loop stops after these
+                # every read is a whole message: mark it so (empty: end of file)
+                out.append((data, flags | _MSG_EOR if data else flags, addr, info, nxt))
+            return out
+
+        self._batch = _rxcore.read_loop(
+            recv,
+            self._batch,
+            lambda items: transport._read_items(items) and self._reading,
+            transport._read_failed,
+            transport._is_ending,
+        )
+        if failed:
+            transport._read_failed(failed[0])
+
+    def shutdown(self, transport: "SCTPTransport") -> None:
+        # No SHUTDOWN_COMP comes: the end is the peer's end of file.
+        self._sock.shutdown(socket.SHUT_WR)
+
+
+def _owner_for(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> _Mux:
+    """The owner of a socket the transport has for itself: a one-to-one
+    SCTP socket, or a unix message socket."""
+    if sock.family == socket.AF_UNIX:
+        if sock.type != socket.SOCK_SEQPACKET:
+            raise ValueError("a unix socket must be SOCK_SEQPACKET (every read a whole message)")
+        return _MessageSocket(loop, sock)
+    return _OwnedSocket(loop, sock)
+
+
 class _Owner:
     """What a transport tells the server that accepted it."""
 
@@ -381,7 +440,7 @@ class SCTPTransport(asyncio.Transport):
         self._sock: Optional[socket.socket] = sock
         self._fd = sock.fileno()
         self._assoc_id = assoc_id
-        self._mux: _Mux = mux if mux is not None else _OwnedSocket(loop, sock)
+        self._mux: _Mux = mux if mux is not None else _owner_for(loop, sock)
         self._credit = self._mux.credit
         self._owner = owner
         self._ostreams = ostreams
@@ -1197,4 +1256,26 @@ class SCTPTransport(asyncio.Transport):
     def set_primary(self, addr: Tuple[Any, ...]) -> None:
         """Send to this peer address by default (multi-homing)."""
         lowlevel.set_primary_addr(self._live_sock(), addr, assoc_id=self._assoc_id)
+
+
+async def _connect_message_socket(
+    protocol_factory: Callable[[], asyncio.BaseProtocol],
+    sock: socket.socket,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+) -> Tuple["SCTPTransport", asyncio.BaseProtocol]:
+    """create_sctp_connection(protocol_factory, sock=...) for a connected
+    unix message socket (AF_UNIX, SOCK_SEQPACKET): no association to set up,
+    the transport starts on it at once."""
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    protocol = protocol_factory()
+    transport = SCTPTransport(loop, sock, protocol, max_message_size=max_message_size)
+    waiter: "asyncio.Future[None]" = loop.create_future()
+    loop.call_soon(transport._start, waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.abort()
+        raise
+    return transport, protocol
 
