@@ -22,10 +22,14 @@ _setattr = object.__setattr__
 
 
 @dataclass(frozen=True)
-class MessageInfo:
+class MessageInfo(_sctp.InfoBase):
     """The SCTP receive information of one message (RFC 6458 SCTP_RCVINFO).
 
     ``ppid`` is the host-order integer the sender meant (18 for S1AP)."""
+
+    # The fields live in the C layout of _sctp.InfoBase (no __dict__): the
+    # transport's receive path in C builds these directly (issue 12).
+    __slots__ = ()
 
     stream: int
     ppid: int
@@ -35,6 +39,14 @@ class MessageInfo:
     ssn: int
     assoc_id: int
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Slots of a C base: pickle and copy rebuild from the fields.
+        return (
+            MessageInfo,
+            (self.stream, self.ppid, self.unordered, self.context, self.tsn, self.ssn,
+             self.assoc_id),
+        )
+
     @classmethod
     def from_rcvinfo(cls, info: Optional[Tuple[int, ...]]) -> "MessageInfo":
         """Build from the C core's ``info`` tuple (None: no receive info)."""
@@ -42,27 +54,17 @@ class MessageInfo:
         return cls(stream, ppid, bool(flags & _UNORDERED), context, tsn, ssn, assoc_id)
 
 
+_new_info = _sctp.new_info
+
+
 def make_info(
     stream: int, ppid: int, unordered: bool, context: int, tsn: int, ssn: int, assoc_id: int
 ) -> MessageInfo:
-    """``MessageInfo(...)`` for the receive hot path: the instance gets its
-    ``__dict__`` in one step instead of the frozen dataclass ``__init__``'s
-    seven ``object.__setattr__`` calls (same fields, equality and hash)."""
-    self = _new(MessageInfo)
-    _setattr(
-        self,
-        "__dict__",
-        {
-            "stream": stream,
-            "ppid": ppid,
-            "unordered": unordered,
-            "context": context,
-            "tsn": tsn,
-            "ssn": ssn,
-            "assoc_id": assoc_id,
-        },
-    )
-    return self
+    """``MessageInfo(...)`` for the receive hot path: built in C without the
+    frozen dataclass ``__init__``'s seven ``object.__setattr__`` calls (same
+    fields, equality and hash)."""
+    info: MessageInfo = _new_info(MessageInfo, stream, ppid, unordered, context, tsn, ssn, assoc_id)
+    return info
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,23 @@ class Message:
         """A whole message from its data and :class:`MessageInfo` (what the
         asyncio transport delivers), built as fast as :meth:`from_recv`."""
         self = _new(cls)
-        fields = dict(info.__dict__)
-        fields.update(data=data, cumtsn=0, complete=True, from_addr=from_addr)
-        _setattr(self, "__dict__", fields)
+        _setattr(
+            self,
+            "__dict__",
+            {
+                "data": data,
+                "stream": info.stream,
+                "ssn": info.ssn,
+                "ppid": info.ppid,
+                "tsn": info.tsn,
+                "cumtsn": 0,
+                "context": info.context,
+                "assoc_id": info.assoc_id,
+                "unordered": info.unordered,
+                "complete": True,
+                "from_addr": from_addr,
+            },
+        )
         return self
 
     @property

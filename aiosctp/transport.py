@@ -106,6 +106,7 @@ _NOTHING: Any = ()
 
 
 _check_uint = _checks.check_uint
+_try_send = _sctp.try_send
 _check_data = _checks.check_data  # (highlevel imports it from here)
 _ADDR_TROUBLE = (
     events.PeerAddrState.ADDR_UNREACHABLE,
@@ -197,12 +198,35 @@ class _Mux:
         """After connection_lost: the socket is no longer the transport's."""
 
 
+def _next_batch(batch: int, n: int, nbytes: int) -> int:
+    """_rxcore.next_batch from the count and bytes of a read."""
+    if n < batch:
+        return batch // 2 if batch > _MIN_BATCH and n < batch // 2 else batch
+    if nbytes > RECV_BATCH_BYTES:
+        return max(1, batch * RECV_BATCH_BYTES // nbytes)
+    if batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
+        return batch * 2
+    return batch
+
+
 class _OwnedSocket(_Mux):
     """The owner of a one-to-one socket: the transport's own, read and
-    written only for it (the one read loop of _rxcore)."""
+    written only for it.
 
-    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch")
+    Reading goes through the C core's Reader (ext/fastpath.c): one call
+    reads a batch and hands its whole data messages straight to the stream
+    handlers or message_received; what it does not handle (notifications,
+    parts of larger messages, messages without receive information, end of
+    file, a callback's exception) comes back and takes the Python path
+    (_rxcore via transport._read_items), in order. While the transport has
+    a backlog, a partial message, is paused or not open, batches take the
+    Python path whole."""
+
+    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_reader",
+                 "_cut")
     style = "one-to-one"
+    #: every read is a whole message without SCTP information (unix socket)
+    _whole = False
 
     def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         self.credit = _SendCredit()
@@ -212,6 +236,8 @@ class _OwnedSocket(_Mux):
         self._reading = False  # reader registered
         self._writing = False  # writer registered
         self._batch = 4
+        self._reader: Optional[_sctp.Reader] = None
+        self._cut = False  # a message was cut (unix socket): the end follows
 
     def transport_started(self, transport: "SCTPTransport") -> None:
         self.reading_changed(transport, transport._reading_paused)
@@ -228,17 +254,74 @@ class _OwnedSocket(_Mux):
             self._reading = False
             self._loop.remove_reader(self._fd)
 
+    def _recv(self, batch: int) -> Sequence[Received]:
+        """The Python path's read (one nonblocking recvmmsg)."""
+        return self._fix(_sctp.recvmsgs(self._fd, RECV_BUFSIZE, batch))
+
+    def _fix(self, items: Sequence[Received]) -> Sequence[Received]:
+        """What the socket kind needs done to items read (nothing here)."""
+        return items
+
     def _read_ready(self, transport: "SCTPTransport") -> None:
         """Read batches until the queue is empty (a short batch), the
-        transport pauses or ends."""
-        fd = self._fd
-        self._batch = _rxcore.read_loop(
-            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
-            self._batch,
-            lambda items: transport._read_items(items) and self._reading,
-            transport._read_failed,
-            transport._is_ending,
-        )
+        transport pauses or ends (the one read loop of _rxcore.read_loop,
+        with the C core delivering whole messages)."""
+        reader = self._reader
+        if reader is None:
+            reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
+        batch = self._batch
+        rounds = 0
+        failed = False
+        try:
+            while True:
+                try:
+                    if (
+                        transport._rx
+                        or transport._partial
+                        or transport._state != _OPEN
+                        or transport._reading_paused
+                        or not transport._started
+                    ):
+                        items = self._recv(batch)
+                        n = len(items)
+                        nbytes = sum([len(item[0]) for item in items])
+                        go_on = transport._read_items(items)
+                    else:
+                        # the socket is read now: replies may go out at once
+                        transport._credit.left = SENDS_PER_TURN
+                        n, nbytes, rest, exc = reader.deliver(
+                            batch, transport, transport._stream_handlers,
+                            transport._max_message_size,
+                        )
+                        if exc is not None:
+                            if isinstance(exc, Exception):
+                                transport._fatal_error(exc, "a protocol callback failed")
+                                break
+                            if rest:  # KeyboardInterrupt ...: keep the rest
+                                transport._rx_queue().extend(self._fix(rest))
+                            raise exc
+                        if rest:
+                            go_on = transport._read_items(self._fix(rest))
+                        else:
+                            go_on = transport._state != _CLOSED and not transport._reading_paused
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    if failed or not transport._read_failed(exc):
+                        break
+                    failed = True
+                    continue
+                if not (go_on and self._reading) or self._cut:
+                    break
+                short = n < batch
+                batch = _next_batch(batch, n, nbytes)
+                if short:
+                    break
+                rounds += 1
+                if rounds >= _MAX_ROUNDS and not transport._is_ending():
+                    break
+        finally:
+            self._batch = batch
 
     def want_write(self, transport: "SCTPTransport") -> None:
         if not self._writing:
@@ -284,35 +367,27 @@ class _MessageSocket(_OwnedSocket):
 
     __slots__ = ()
     style = "unix-message"
+    _whole = True
+
+    def _fix(self, items: Sequence[Received]) -> Sequence[Received]:
+        out = []
+        for data, flags, addr, info, nxt in items:
+            if flags & _MSG_TRUNC:
+                self._cut = True
+                break  # the messages before it are delivered
+            # every read is a whole message: mark it so (empty: end of file)
+            out.append((data, flags | _MSG_EOR if data else flags, addr, info, nxt))
+        return out
 
     def _read_ready(self, transport: "SCTPTransport") -> None:
-        fd = self._fd
-        failed: List[OSError] = []
-
-        def recv(batch: int) -> Sequence[Received]:
-            items = _sctp.recvmsgs(fd, RECV_BUFSIZE, batch)
-            out = []
-            for data, flags, addr, info, nxt in items:
-                if flags & _MSG_TRUNC:
-                    failed.append(OSError(
-                        errno.EMSGSIZE,
-                        f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
-                        "arrived on a unix message socket and was cut",
-                    ))
-                    break  # a short batch: the loop stops after these
-                # every read is a whole message: mark it so (empty: end of file)
-                out.append((data, flags | _MSG_EOR if data else flags, addr, info, nxt))
-            return out
-
-        self._batch = _rxcore.read_loop(
-            recv,
-            self._batch,
-            lambda items: transport._read_items(items) and self._reading,
-            transport._read_failed,
-            transport._is_ending,
-        )
-        if failed:
-            transport._read_failed(failed[0])
+        super()._read_ready(transport)
+        if self._cut:
+            self._cut = False
+            transport._read_failed(OSError(
+                errno.EMSGSIZE,
+                f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
+                "arrived on a unix message socket and was cut",
+            ))
 
     def shutdown(self, transport: "SCTPTransport") -> None:
         # No SHUTDOWN_COMP comes: the end is the peer's end of file.
@@ -461,7 +536,8 @@ class SCTPTransport(asyncio.Transport):
         self._partial: Dict[int, List[Any]] = {}
         self.max_message_size = max_message_size
         self._stream_handlers: Dict[int, StreamHandler] = {}
-        self._buffer: Deque[Outgoing] = _NOTHING
+        # the write queue (ext/fastpath.c), made on first use
+        self._buffer: _sctp.SendQueue = _NOTHING
         self._buffer_size = 0
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
@@ -891,7 +967,7 @@ class SCTPTransport(asyncio.Transport):
         self._mux.detach(self)
         self._writing = False
         if self._buffer:
-            self._unsent = list(self._buffer)
+            self._unsent = self._buffer.items()
             self._buffer.clear()
         self._buffer_size = 0
         self._partial.clear()
@@ -1028,6 +1104,27 @@ class SCTPTransport(asyncio.Transport):
         arguments, OSError(EMSGSIZE) for a message larger than the system's
         largest send buffer, a ConnectionError when the association is
         closing or closed."""
+        if self._state == _OPEN and not self._peer_shutdown:
+            # the common case, checked and sent or queued in C
+            # (ext/fastpath.c); all else (errors, EAGAIN, unusual arguments)
+            # below, where nothing was sent or queued
+            buf = self._buffer
+            if not buf:
+                credit = self._credit
+                if credit.left and _try_send(
+                    self._fd, data, stream, ppid, unordered, context, ttl,
+                    self._assoc_id, self._ostreams, self._sndbuf,
+                ):
+                    credit.left -= 1
+                    return
+            else:
+                n = buf.push(data, stream, ppid, unordered, context, ttl,
+                             self._assoc_id, self._ostreams, self._sndbuf)
+                if n:
+                    size = self._buffer_size = self._buffer_size + n
+                    if size > self._high_water:
+                        self._maybe_pause_protocol()
+                    return
         n, stream, ppid, flags, context, ttl = self._check_send(
             data, stream, ppid, unordered, context, ttl
         )
@@ -1057,8 +1154,8 @@ class SCTPTransport(asyncio.Transport):
         item = data if type(data) is bytes else bytes(data)
         buf = self._buffer
         if buf is _NOTHING:
-            buf = self._buffer = collections.deque()
-        buf.append((item, stream, ppid, flags, context, ttl, self._assoc_id, None))
+            buf = self._buffer = _sctp.SendQueue()
+        buf.append(item, stream, ppid, flags, context, ttl, self._assoc_id)
         self._buffer_size += n
         self._maybe_pause_protocol()
 
@@ -1142,11 +1239,7 @@ class SCTPTransport(asyncio.Transport):
         buf = self._buffer
         if buf:
             try:
-                if len(buf) == 1:
-                    _sctp.sendmsg(self._fd, *buf[0], 0.0)
-                    sent = 1
-                else:
-                    sent = _sctp.sendmsgs(self._fd, list(itertools.islice(buf, _SEND_BATCH)), 0.0)
+                _sent, nbytes = buf.flush(self._fd, _SEND_BATCH)
             except (BlockingIOError, InterruptedError):
                 return True
             except OSError as exc:
@@ -1157,10 +1250,7 @@ class SCTPTransport(asyncio.Transport):
                     return False
                 self._fatal_error(exc, None)
                 return False
-            size = self._buffer_size
-            for _ in range(sent):
-                size -= len(buf.popleft()[0])
-            self._buffer_size = size
+            self._buffer_size -= nbytes
             if buf:
                 self._maybe_resume_protocol()
                 return False
