@@ -395,11 +395,9 @@ class _MessageSocket(_OwnedSocket):
 
 
 def _owner_for(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> _Mux:
-    """The owner of a socket the transport has for itself: a one-to-one
-    SCTP socket, or a unix message socket."""
-    if sock.family == socket.AF_UNIX:
-        if sock.type != socket.SOCK_SEQPACKET:
-            raise ValueError("a unix socket must be SOCK_SEQPACKET (every read a whole message)")
+    """The owner of a socket the transport has for itself: a unix message
+    socket, else a one-to-one SCTP socket."""
+    if sock.family == socket.AF_UNIX and sock.type == socket.SOCK_SEQPACKET:
         return _MessageSocket(loop, sock)
     return _OwnedSocket(loop, sock)
 
@@ -1356,6 +1354,8 @@ async def _connect_message_socket(
     """create_sctp_connection(protocol_factory, sock=...) for a connected
     unix message socket (AF_UNIX, SOCK_SEQPACKET): no association to set up,
     the transport starts on it at once."""
+    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_SEQPACKET:
+        raise ValueError("a unix socket must be SOCK_SEQPACKET (every read a whole message)")
     loop = asyncio.get_running_loop()
     sock.setblocking(False)
     protocol = protocol_factory()
