@@ -795,6 +795,11 @@ class SCTPTransport(asyncio.Transport):
         except Exception as exc:
             self._fatal_error(exc, "a protocol callback failed")
 
+    def _callback_failed(self, exc: Exception) -> None:
+        """A callback of this transport's raised while the C core delivered
+        a message (one-to-many: Reader.deliver_many)."""
+        self._fatal_error(exc, "a protocol callback failed")
+
     def _backlog_bytes(self) -> int:
         """Message bytes read and held back (paused)."""
         rx = self._rx

@@ -339,3 +339,22 @@ def test_no_leak_over_a_million_messages(pair) -> None:
     grown = sum(s.size_diff for s in snap1.compare_to(snap0, "filename"))
     assert grown < 64 * 1024, grown  # a leak of one object per message: > 30 MB
     assert rss1 - rss0 < 16 * 1024, (rss0, rss1)  # KiB
+
+
+def test_deliver_many_leaves_info_less_messages_to_python(pair) -> None:
+    """deliver_many (one-to-many) routes by the receive information's
+    association id: a message without it (a unix socket has none) goes back
+    to Python untouched. Its delivery over SCTP: tests/test_fastpath_sctp.py."""
+    a, b = pair
+    reader = _sctp.Reader(b.fileno(), BUF, MessageInfo)
+    t = FakeTransport()
+    a.send(b"q")
+    n, nbytes, rest, exc, exc_t = reader.deliver_many(8, {0: t})
+    assert (n, nbytes, exc, exc_t) == (1, 1, None, None) and [r[0] for r in rest] == [b"q"]
+    assert t.got == []
+    with pytest.raises(TypeError):
+        reader.deliver_many(8, [])
+    with pytest.raises(ValueError):
+        reader.deliver_many(0, {})
+    with pytest.raises(BlockingIOError):
+        reader.deliver_many(8, {})

@@ -26,5 +26,6 @@ def test_native_quick_run(tmp_path):
     # the references of their own scenarios
     assert results["c"]["pingpong"]["ratio"] == 1.0
     assert results["c-mmsg"]["stream-64"]["ratio"] == 1.0
+    assert data["info_ns"] > 0
     # the transport runs on the unix message socket: nothing skipped
     assert data["skipped"] == {}
