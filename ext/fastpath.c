@@ -154,6 +154,58 @@ fp_new_info(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- Reader ---------------------------------------------------------------- */
 
+/* The buffers of one recvmmsg of up to FP_MAX_BATCH messages: headers,
+ * addresses, control data and the message arena, in one allocation.  One
+ * is kept for the whole process and lent to the Reader that reads (a
+ * server with thousands of one-to-one associations must not hold
+ * thousands of 4 MiB arenas); a second reader reading at the same time
+ * (another thread, while the GIL is released) gets one of its own. */
+struct fp_block {
+    size_t bufsize, cspace;
+    struct mmsghdr mm[FP_MAX_BATCH];
+    struct iovec iov[FP_MAX_BATCH];
+    struct sockaddr_storage from[FP_MAX_BATCH];
+    char *control;          /* FP_MAX_BATCH x cspace, after this struct */
+    char *data;             /* FP_MAX_BATCH x bufsize, after the control */
+};
+
+static struct fp_block *fp_cached_block; /* exchanged atomically */
+
+static struct fp_block *
+block_take(size_t bufsize, size_t cspace)
+{
+    struct fp_block *b = __atomic_exchange_n(&fp_cached_block, NULL,
+                                             __ATOMIC_ACQ_REL);
+    if (b != NULL && (b->bufsize != bufsize || b->cspace != cspace)) {
+        PyMem_RawFree(b);
+        b = NULL;
+    }
+    if (b == NULL) {
+        size_t head = (sizeof(*b) + 63) & ~(size_t)63;
+        size_t ctl = ((size_t)FP_MAX_BATCH * cspace + 63) & ~(size_t)63;
+        char *mem = PyMem_RawMalloc(head + ctl + (size_t)FP_MAX_BATCH * bufsize);
+        if (mem == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        b = (struct fp_block *)mem;
+        b->bufsize = bufsize;
+        b->cspace = cspace;
+        b->control = mem + head;
+        b->data = mem + head + ctl;
+    }
+    return b;
+}
+
+static void
+block_put(struct fp_block *b)
+{
+    struct fp_block *old = __atomic_exchange_n(&fp_cached_block, b,
+                                               __ATOMIC_ACQ_REL);
+    if (old != NULL)
+        PyMem_RawFree(old);
+}
+
 typedef struct {
     PyObject_HEAD
     int fd;
@@ -169,11 +221,7 @@ typedef struct {
                                _max_message_size ... see takes_messages */
     PyObject *handlers_name;
     PyObject *max_size_name;
-    struct mmsghdr *mm;
-    struct iovec *iov;
-    struct sockaddr_storage *from;
-    char *control;
-    char *arena;            /* FP_MAX_BATCH x bufsize, allocated on first use */
+    struct fp_block *b;     /* the buffers, held during a call only */
     int busy;               /* inside deliver(): a callback may not re-enter */
 } ReaderObject;
 
@@ -212,11 +260,8 @@ reader_dealloc(PyObject *self)
     Py_XDECREF(r->names[3]);
     Py_XDECREF(r->handlers_name);
     Py_XDECREF(r->max_size_name);
-    PyMem_RawFree(r->arena);
-    PyMem_Free(r->control);
-    PyMem_Free(r->from);
-    PyMem_Free(r->iov);
-    PyMem_Free(r->mm);
+    if (r->b != NULL)
+        PyMem_RawFree(r->b);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -262,10 +307,6 @@ reader_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     r->state_name = PyUnicode_InternFromString("_state");
     r->paused_name = PyUnicode_InternFromString("_reading_paused");
     r->on_message_name = PyUnicode_InternFromString("_on_message");
-    r->mm = PyMem_Calloc(FP_MAX_BATCH, sizeof(*r->mm));
-    r->iov = PyMem_Calloc(FP_MAX_BATCH, sizeof(*r->iov));
-    r->from = PyMem_Calloc(FP_MAX_BATCH, sizeof(*r->from));
-    r->control = PyMem_Calloc(FP_MAX_BATCH, r->cspace);
     r->names[0] = PyUnicode_InternFromString("_rx");
     r->names[1] = PyUnicode_InternFromString("_partial");
     r->names[2] = PyUnicode_InternFromString("_reading_paused");
@@ -276,10 +317,6 @@ reader_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         !r->names[0] || !r->names[1] || !r->names[2] || !r->names[3] ||
         !r->handlers_name || !r->max_size_name)
         goto fail;
-    if (!r->mm || !r->iov || !r->from || !r->control) {
-        PyErr_NoMemory();
-        goto fail;
-    }
     return (PyObject *)r;
 fail:
     Py_DECREF(r);
@@ -350,32 +387,25 @@ reader_read(ReaderObject *r, Py_ssize_t batch, Py_ssize_t *nbytes)
     struct fp_mmsg call;
     Py_ssize_t i, n;
 
-    if (r->arena == NULL) {
-        r->arena = PyMem_RawMalloc((size_t)FP_MAX_BATCH * (size_t)r->bufsize);
-        if (r->arena == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-    }
     for (i = 0; i < batch; i++) {
-        r->iov[i].iov_base = r->arena + (size_t)i * (size_t)r->bufsize;
-        r->iov[i].iov_len = (size_t)r->bufsize;
-        r->mm[i].msg_hdr.msg_iov = &r->iov[i];
-        r->mm[i].msg_hdr.msg_iovlen = 1;
-        r->mm[i].msg_hdr.msg_name = &r->from[i];
-        r->mm[i].msg_hdr.msg_namelen = sizeof(r->from[i]);
-        r->mm[i].msg_hdr.msg_control = r->control + (size_t)i * r->cspace;
-        r->mm[i].msg_hdr.msg_controllen = r->cspace;
-        r->mm[i].msg_hdr.msg_flags = 0;
+        r->b->iov[i].iov_base = r->b->data + (size_t)i * (size_t)r->bufsize;
+        r->b->iov[i].iov_len = (size_t)r->bufsize;
+        r->b->mm[i].msg_hdr.msg_iov = &r->b->iov[i];
+        r->b->mm[i].msg_hdr.msg_iovlen = 1;
+        r->b->mm[i].msg_hdr.msg_name = &r->b->from[i];
+        r->b->mm[i].msg_hdr.msg_namelen = sizeof(r->b->from[i]);
+        r->b->mm[i].msg_hdr.msg_control = r->b->control + (size_t)i * r->cspace;
+        r->b->mm[i].msg_hdr.msg_controllen = r->cspace;
+        r->b->mm[i].msg_hdr.msg_flags = 0;
     }
-    call.mm = r->mm;
+    call.mm = r->b->mm;
     call.count = (unsigned int)batch;
     n = aiosctp_call(r->fd, 0, 0.0, fp_recvmmsg_call, &call, NULL);
     if (n < 0)
         return -1;
     *nbytes = 0;
     for (i = 0; i < n; i++)
-        *nbytes += (Py_ssize_t)r->mm[i].msg_len;
+        *nbytes += (Py_ssize_t)r->b->mm[i].msg_len;
     return n;
 }
 
@@ -393,11 +423,11 @@ reader_rest(ReaderObject *r, aiosctp_state *st, Py_ssize_t i, Py_ssize_t n)
         return NULL;
     for (j = i; j < n; j++) {
         PyObject *data, *item;
-        data = PyBytes_FromStringAndSize(r->iov[j].iov_base,
-                                         (Py_ssize_t)r->mm[j].msg_len);
+        data = PyBytes_FromStringAndSize(r->b->iov[j].iov_base,
+                                         (Py_ssize_t)r->b->mm[j].msg_len);
         if (data == NULL)
             goto fail;
-        item = aiosctp_recv_result(st, data, &r->mm[j].msg_hdr);
+        item = aiosctp_recv_result(st, data, &r->b->mm[j].msg_hdr);
         if (item == NULL)
             goto fail;
         PyList_SET_ITEM(rest, j - i, item);
@@ -434,8 +464,8 @@ take_exception(void)
 static int
 is_whole_data(ReaderObject *r, Py_ssize_t i, struct sctp_rcvinfo *ri)
 {
-    struct msghdr *msg = &r->mm[i].msg_hdr;
-    if (r->mm[i].msg_len == 0 ||
+    struct msghdr *msg = &r->b->mm[i].msg_hdr;
+    if (r->b->mm[i].msg_len == 0 ||
         (msg->msg_flags & (MSG_CTRUNC | MSG_TRUNC | MSG_NOTIFICATION)))
         return 0;
     if (r->whole) {
@@ -452,8 +482,8 @@ call_message(ReaderObject *r, Py_ssize_t i, const struct sctp_rcvinfo *ri,
              PyObject *transport, PyObject *handlers, PyObject **exc)
 {
     PyObject *data, *info, *cb = NULL, *ret, *argv[3];
-    data = PyBytes_FromStringAndSize(r->iov[i].iov_base,
-                                     (Py_ssize_t)r->mm[i].msg_len);
+    data = PyBytes_FromStringAndSize(r->b->iov[i].iov_base,
+                                     (Py_ssize_t)r->b->mm[i].msg_len);
     if (data == NULL)
         return -1;
     info = info_build(r->info_class, ri->rcv_sid, ntohl(ri->rcv_ppid),
@@ -529,7 +559,7 @@ PyDoc_STRVAR(deliver_doc,
 "batch stopped there) or None. BlockingIOError when nothing is queued.");
 
 static PyObject *
-reader_deliver(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+reader_deliver_impl(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     ReaderObject *r = (ReaderObject *)self;
     aiosctp_state *st;
@@ -572,7 +602,7 @@ reader_deliver(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         struct sctp_rcvinfo ri;
         int done, stop;
 
-        if ((Py_ssize_t)r->mm[i].msg_len > max_size || !is_whole_data(r, i, &ri))
+        if ((Py_ssize_t)r->b->mm[i].msg_len > max_size || !is_whole_data(r, i, &ri))
             break;
         done = call_message(r, i, &ri, transport, handlers, &exc);
         if (done < 0)
@@ -671,7 +701,8 @@ takes_messages(ReaderObject *r, PyObject *t, PyObject **handlers,
 }
 
 static PyObject *
-reader_deliver_many(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+reader_deliver_many_impl(PyObject *self, PyObject *const *args,
+                         Py_ssize_t nargs)
 {
     ReaderObject *r = (ReaderObject *)self;
     aiosctp_state *st;
@@ -725,7 +756,7 @@ reader_deliver_many(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_INCREF(t);
         ok = takes_messages(r, t, &handlers, &max_size);
-        if (ok <= 0 || (Py_ssize_t)r->mm[i].msg_len > max_size) {
+        if (ok <= 0 || (Py_ssize_t)r->b->mm[i].msg_len > max_size) {
             Py_DECREF(t);
             Py_XDECREF(handlers);
             if (ok < 0)
@@ -760,6 +791,38 @@ fail:
     if (exc_t != Py_None)
         Py_DECREF(exc_t);
     return NULL;
+}
+
+/* deliver/deliver_many with the buffers lent for the call. */
+static PyObject *
+with_block(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+           PyObject *(*impl)(PyObject *, PyObject *const *, Py_ssize_t))
+{
+    ReaderObject *r = (ReaderObject *)self;
+    PyObject *res;
+    if (r->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "deliver() is already running");
+        return NULL;
+    }
+    r->b = block_take((size_t)r->bufsize, r->cspace);
+    if (r->b == NULL)
+        return NULL;
+    res = impl(self, args, nargs);
+    block_put(r->b);
+    r->b = NULL;
+    return res;
+}
+
+static PyObject *
+reader_deliver(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return with_block(self, args, nargs, reader_deliver_impl);
+}
+
+static PyObject *
+reader_deliver_many(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    return with_block(self, args, nargs, reader_deliver_many_impl);
 }
 
 static PyMethodDef reader_methods[] = {
