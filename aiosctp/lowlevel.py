@@ -121,6 +121,7 @@ __all__ = [
     "get_status",
     "get_peer_addr_info",
     "set_event",
+    "set_events",
     "get_event",
     "set_rtoinfo",
     "get_rtoinfo",

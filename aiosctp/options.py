@@ -27,9 +27,10 @@ for an option this kernel lacks).
 from __future__ import annotations
 
 import enum
+import errno
 import socket
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _sctp
 
@@ -110,6 +111,7 @@ __all__ = [
     "get_peer_addr_info",
     "set_event",
     "get_event",
+    "set_events",
     "set_rtoinfo",
     "get_rtoinfo",
     "set_associnfo",
@@ -162,7 +164,17 @@ Buffer = Union[bytes, bytearray, memoryview]
 
 class _OpenIntEnum(enum.IntEnum):
     """An IntEnum that keeps values it does not know (from a newer kernel)
-    as pseudo-members named ``UNKNOWN_<value>`` instead of failing."""
+    as pseudo-members named ``UNKNOWN_<value>`` instead of failing, and
+    prints by name (``str()``, ``print()``, ``f"{x}"``: ``ESTABLISHED``);
+    ``repr()`` and numeric formats (``f"{x:d}"``) still give the number."""
+
+    def __str__(self) -> str:
+        return self._name_
+
+    def __format__(self, spec: str) -> str:
+        if spec:
+            return int.__format__(int(self), spec)
+        return self._name_
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
@@ -810,6 +822,60 @@ def set_event(sock: socket.socket, event_type: int, on: bool, assoc_id: int = 0)
     notification (``SCTP_ASSOC_CHANGE`` ..., see :mod:`aiosctp.events`).
     An unknown type raises ``EINVAL``."""
     _sctp.set_event(_fd(sock), assoc_id, _int(event_type, "event_type"), _bool(on))
+
+
+#: struct sctp_event_subscribe: one byte per notification type, in the order
+#: of the types (byte i is type SCTP_SN_TYPE_BASE + i, byte 0 data_io).
+_SN_TYPE_BASE = _sctp.SCTP_DATA_IO_EVENT
+_EVENTS_STRUCT_LEN = _sctp.SCTP_SEND_FAILED_EVENT - _SN_TYPE_BASE + 1
+#: Whether this kernel took the whole struct (None: not tried yet).
+_events_struct_ok: Optional[bool] = None
+
+
+def _events_struct(event_types: Iterable[int]) -> bytes:
+    """struct sctp_event_subscribe with these (checked) types on. SCTP_SEND_FAILED
+    (the deprecated form of SCTP_SEND_FAILED_EVENT) stays off unless given:
+    both decode to events.SendFailed."""
+    sub = bytearray(_EVENTS_STRUCT_LEN)
+    for t in event_types:
+        sub[t - _SN_TYPE_BASE] = 1
+    return bytes(sub)
+
+
+def set_events(sock: socket.socket, event_types: Iterable[int]) -> None:
+    """Subscribe the endpoint (and its existing associations) to exactly
+    these notification types (``SCTP_ASSOC_CHANGE`` ...), every other one
+    off, in one system call where the kernel allows: SCTP_EVENTS with the
+    whole ``struct sctp_event_subscribe`` (Linux 5.x and later take all 14
+    bytes). A kernel with a shorter struct refuses it (``EINVAL``): then one
+    SCTP_EVENT call per type, on and off. ``SCTP_DATA_IO_EVENT`` (the old
+    SCTP_SNDRCV ancillary data) is not a notification and is refused."""
+    global _events_struct_ok
+    wanted = set()
+    for t in event_types:
+        t = _int(t, "event_type")
+        if not _SN_TYPE_BASE < t < _SN_TYPE_BASE + _EVENTS_STRUCT_LEN:
+            raise ValueError(f"not a notification type: {t}")
+        wanted.add(t)
+    if _events_struct_ok is not False:
+        try:
+            sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, _events_struct(wanted))
+        except OSError as exc:
+            if exc.errno != errno.EINVAL or _events_struct_ok:
+                raise
+            _events_struct_ok = False
+        else:
+            _events_struct_ok = True
+            return
+    for t in range(_SN_TYPE_BASE + 1, _SN_TYPE_BASE + _EVENTS_STRUCT_LEN):
+        if t == _sctp.SCTP_SEND_FAILED:
+            continue
+        try:
+            set_event(sock, t, t in wanted)
+        except OSError as exc:
+            # a type this kernel does not know: fine unless it was asked for
+            if exc.errno != errno.EINVAL or t in wanted:
+                raise
 
 
 def get_event(sock: socket.socket, event_type: int, assoc_id: int = 0) -> bool:

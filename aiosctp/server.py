@@ -10,11 +10,16 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type, Union
 
 from . import lowlevel
 from .connection import (
     AddrSpec,
+    Configure,
+    _check_configure,
+    _check_sock,
+    _deliver_set,
+    _new_socket,
     ProtocolFactory,
     _addr_specs,
     _check_factory,
@@ -23,10 +28,10 @@ from .connection import (
     _check_int,
     _check_max_message_size,
     _check_port,
-    _check_streams,
     _prepare,
     _resolve_all,
     _widen_buffer,
+    _ev,
 )
 from .demux import Demux
 from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _Owner
@@ -45,6 +50,10 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
     order (each flushes its buffer, then SHUTDOWN); ``await wait_closed()``
     returns when they are all gone and the socket is closed.
     ``abort_clients()`` aborts the live associations instead."""
+
+    #: The notifications passed to each association's protocol (None: all);
+    #: set by create_sctp_server().
+    _events: Optional[AbstractSet[Type[_ev.Event]]] = None
 
     def __init__(
         self,
@@ -162,8 +171,8 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
     def _accepted(self, conn: socket.socket) -> None:
         try:
             conn.setblocking(False)
-            if self._nodelay:
-                lowlevel.set_nodelay(conn, True)  # inherited, but cheap to be sure
+            # NODELAY, the notifications and the rest are inherited from
+            # the listening socket: nothing to set again.
             _widen_buffer(conn)
             assoc_id = ostreams = instreams = 0
             try:
@@ -184,6 +193,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
                 ostreams=ostreams,
                 instreams=instreams,
                 max_message_size=self._max_message_size,
+                events=self._events,
             )
         except Exception as exc:
             self._loop.call_exception_handler(
@@ -215,6 +225,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             ostreams=ostreams,
             instreams=instreams,
             max_message_size=self._max_message_size,
+            events=self._events,
         )
         self._transports.add(t)
         return t
@@ -326,19 +337,22 @@ def _bind_specs(
 
 async def create_sctp_server(
     protocol_factory: ProtocolFactory,
-    host: Optional[str] = None,
+    host: Union[None, str, Sequence[str]] = None,
     port: int = 0,
     *,
     family: int = socket.AF_UNSPEC,
     style: str = "one-to-one",
     local_addrs: Optional[Sequence[AddrSpec]] = None,
-    ostreams: int = 10,
-    instreams: int = 10,
+    ostreams: Optional[int] = None,
+    instreams: Optional[int] = None,
     nodelay: bool = True,
     reuse_address: bool = True,
     backlog: int = 100,
     start_serving: bool = True,
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    sock: Optional[socket.socket] = None,
+    configure: Optional[Configure] = None,
+    events: Optional[Iterable[Type[_ev.Event]]] = None,
 ) -> SCTPServer:
     """Listen for SCTP associations and serve each with its own
     ``protocol_factory()`` protocol and :class:`SCTPTransport`.
@@ -347,35 +361,66 @@ async def create_sctp_server(
     has IPv6); ``local_addrs`` (hosts, or (host, port) tuples) binds
     several addresses (multi-homing), with ``host`` if given. ``style``
     "one-to-one" accepts a socket per association; "one-to-many" serves all
-    of them from one socket, demultiplexed by association id."""
+    of them from one socket, demultiplexed by association id.
+    ``ostreams``/``instreams``: the stream counts of INIT/INIT-ACK (10 each
+    on a socket made here).
+
+    ``configure(sock)`` is called with the listening socket once the
+    options above are set, after bind and before listen (accepted
+    associations inherit what it sets: ``set_rtoinfo``, AUTH keys...).
+
+    ``sock``: an SCTP socket the caller made (its style, SOCK_STREAM or
+    SOCK_SEQPACKET, decides; ``style`` is then ignored). It is bound to
+    host/port/local_addrs when any is given, else used as it is (bound or
+    not). It belongs to the server from then on.
+
+    ``events``: the notification classes passed to each protocol's
+    ``notification_received`` (default :data:`aiosctp.events.DEFAULT`,
+    every one but SenderDry; :data:`aiosctp.events.ALL` for all)."""
     loop = asyncio.get_running_loop()
     _check_factory(protocol_factory)
+    if sock is not None:
+        _check_sock(sock)
+        style = "one-to-many" if sock.type == socket.SOCK_SEQPACKET else "one-to-one"
     if not isinstance(style, str) or style not in _STYLES:
         raise ValueError(f"style must be 'one-to-one' or 'one-to-many', not {style!r}")
     if host is not None and not isinstance(host, (list, tuple)):
         _check_host(host)
     port = _check_port(port, allow_zero=True)
     family = _check_family(family)
-    ostreams, instreams = _check_streams(ostreams, instreams)
+    if ostreams is not None:
+        ostreams = _check_int(ostreams, "ostreams", 1, 65535)
+    if instreams is not None:
+        instreams = _check_int(instreams, "instreams", 1, 65535)
     backlog = _check_int(backlog, "backlog", 0, 65535)
     max_message_size = _check_max_message_size(max_message_size)
+    configure = _check_configure(configure)
+    wanted = _ev.event_set(events)
 
     specs = _bind_specs(host, port, local_addrs)
+    if sock is not None:
+        if family != socket.AF_UNSPEC and family != sock.family:
+            raise ValueError(f"family {family!r} is not that of sock ({sock.family!r})")
+        family = sock.family
     addrs: List[Tuple[Any, ...]] = []
     if specs:
         family, addrs = await _resolve_all(loop, specs, family)
     elif family == socket.AF_UNSPEC:
         family = socket.AF_INET6 if socket.has_ipv6 else socket.AF_INET
 
-    sock = _listening_socket(family, style, addrs, port)
+    ours = sock is None
+    if sock is None:
+        sock = _listening_socket(family, style, addrs, port)
     try:
-        if reuse_address:
+        if reuse_address and ours:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        _prepare(sock, ostreams, instreams, nodelay)
+        _prepare(sock, ostreams, instreams, nodelay, wanted, ours=ours)
         if addrs:
             lowlevel.bindx(sock, addrs)
-        else:
+        elif ours:
             sock.bind(("::", port, 0, 0) if sock.family == socket.AF_INET6 else ("0.0.0.0", port))
+        if configure is not None:
+            configure(sock)
         server = SCTPServer(
             loop,
             sock,
@@ -385,6 +430,7 @@ async def create_sctp_server(
             max_message_size=max_message_size,
             nodelay=nodelay,
         )
+        server._events = _deliver_set(wanted)
     except BaseException:
         sock.close()
         raise
@@ -397,11 +443,11 @@ async def create_sctp_server(
 def _listening_socket(
     family: int, style: str, addrs: List[Tuple[Any, ...]], port: int
 ) -> socket.socket:
+    kind = socket.SOCK_SEQPACKET if style == "one-to-many" else socket.SOCK_STREAM
     try:
-        return lowlevel.sctp_socket(family, style)
+        return _new_socket(family, kind)
     except OSError:
         if addrs or family != socket.AF_INET6:
             raise
         # No IPv6 here: listen on every IPv4 address.
-        return lowlevel.sctp_socket(socket.AF_INET, style)
-
+        return _new_socket(socket.AF_INET, kind)

@@ -170,16 +170,6 @@ def _new_loop(contender: str) -> Any:
     return asyncio.new_event_loop()
 
 
-def _connect(aiosctp: Any) -> Any:
-    import inspect
-
-    if "sock" in inspect.signature(aiosctp.create_sctp_connection).parameters:
-        return aiosctp.create_sctp_connection
-    from aiosctp import transport  # before create_sctp_connection took sock=
-
-    return transport._connect_message_socket
-
-
 def worker_transport(contender: str, role: str, sock: socket.socket, count: int, size: int) -> None:
     """asyncio, uvloop: the aiosctp transport on the unix message socket."""
     import asyncio
@@ -239,7 +229,7 @@ def worker_transport(contender: str, role: str, sock: socket.socket, count: int,
 
     async def main() -> None:
         side = Side()
-        await _connect(aiosctp)(lambda: side, sock=sock)
+        await aiosctp.create_sctp_connection(lambda: side, sock=sock)
         c0, w0 = _ready()
         if role == "send":
             side.pump()
@@ -462,8 +452,7 @@ def available(contender: str) -> Optional[str]:
 
         import aiosctp
 
-        if "sock" not in inspect.signature(aiosctp.create_sctp_connection).parameters and \
-                not hasattr(aiosctp.transport, "_connect_message_socket"):
+        if "sock" not in inspect.signature(aiosctp.create_sctp_connection).parameters:
             return "create_sctp_connection() takes no sock="
     return None
 

@@ -19,10 +19,12 @@ for each scenario, every contender in turn (A, B, C, A, B, C ...), so that
 drift in the guest hits all alike.  The table gives the median, the spread
 (half the min-max range, in % of the median) and the ratio to the C loop.
 
-``--strace`` instead runs a short ping-pong and a short 64 B stream of each
-contender with both processes under ``strace -f`` and reports the system
-calls per round trip / per message in the measured phase (cut by marker
-calls), with the main calls broken down.
+``--strace`` instead runs a short ping-pong, a short 64 B stream and 100
+association set-ups (connect + close) of each contender with both processes
+under ``strace -f`` and reports the system calls per round trip / per
+message / per association in the measured phase (cut by marker calls), with
+the calls broken down, and the event loop's turns (its epoll_wait calls).
+``--scenarios`` picks among pingpong, stream-64 and setup there too.
 """
 
 from __future__ import annotations
@@ -672,6 +674,9 @@ def count_syscalls(path: str, run_id: Optional[str]) -> Dict[str, int]:
     return counts if inside else {}
 
 
+_LOOP_WAITS = ("epoll_wait", "epoll_pwait", "epoll_pwait2")
+
+
 def strace_mode(args: argparse.Namespace, cs: List[Contender]) -> Dict[str, Any]:
     if shutil.which("strace") is None:
         raise SystemExit("strace is not installed")
@@ -681,7 +686,12 @@ def strace_mode(args: argparse.Namespace, cs: List[Contender]) -> Dict[str, Any]
            Scenario("stream-64", "stream", {"size": 64, "count": 300 if args.quick else 2000,
                                             "duration": 30.0, "streams": 4,
                                             "rcvbuf": args.rcvbuf},
-                    "calls/message", "stream 64 B")]
+                    "calls/message", "stream 64 B"),
+           Scenario("setup", "setup", {"count": 20 if args.quick else 100, "duration": 60.0},
+                    "calls/association", "association set-up + teardown")]
+    if args.scenarios:
+        want = args.scenarios.split(",")
+        scs = [sc for sc in scs if sc.id in want]
     tmp = tempfile.mkdtemp(prefix="aiosctp-strace-")
     start_workers(cs, strace_dir=tmp)
     results: Dict[str, Any] = {}
@@ -716,12 +726,17 @@ def strace_mode(args: argparse.Namespace, cs: List[Contender]) -> Dict[str, Any]
                         total += n / msgs
                         for k, v in calls.items():
                             per[k] = per.get(k, 0.0) + v / msgs
+                    # a turn of an event loop is one epoll_wait (asyncio's
+                    # selector, libuv): the blocking contenders make none
+                    turns = sum(per.get(k, 0.0) for k in _LOOP_WAITS)
                     results[sc.id][c.id] = {"per_msg": total, "sides": sides,
+                                            "loop_turns": turns,
                                             "by_call": dict(sorted(per.items(),
                                                                    key=lambda kv: -kv[1]))}
                     top = ", ".join(f"{k} {v:.2f}" for k, v in
                                     list(results[sc.id][c.id]["by_call"].items())[:6])
-                    print(f"  {sc.id:10s} {c.id:15s} {total:6.2f} {sc.unit}  ({top})", flush=True)
+                    print(f"  {sc.id:10s} {c.id:15s} {total:6.2f} {sc.unit}, "
+                          f"{turns:.2f} loop turns  ({top})", flush=True)
                 except (BenchError, KeyError) as e:
                     results[sc.id][c.id] = {"error": str(e).splitlines()[0]}
                     print(f"  {sc.id:10s} {c.id:15s} FAILED: {str(e).splitlines()[0]}", flush=True)
@@ -748,6 +763,24 @@ def strace_mode(args: argparse.Namespace, cs: List[Contender]) -> Dict[str, Any]
             return f"{d['per_msg']:.2f}" if "per_msg" in d else ("fail" if d else "n/a")
         top = ", ".join(f"{k} {v:.2f}" for k, v in list(st.get("by_call", {}).items())[:5])
         print(f"{c.id:16s} {cell(pp):>9s} {cell(st):>10s}   {top}")
+    if "setup" in results:
+        print("\n## per association set-up (connect + close), both processes, measured "
+              "phase only: system calls, loop turns (epoll_wait), and each side's calls")
+        print(f"{'contender':16s} {'calls':>7s} {'turns':>6s}   client | server")
+        for c in cs:
+            su = results["setup"].get(c.id, {})
+            if "per_msg" not in su:
+                print(f"{c.id:16s} {'fail' if su else 'n/a':>7s}")
+                continue
+            parts = []
+            for role in ("client", "server"):
+                side = su["sides"][role]
+                n = side["msgs"] or 1
+                parts.append(", ".join(
+                    f"{k} {v / n:.2f}" for k, v in
+                    sorted(side["by_call"].items(), key=lambda kv: -kv[1])))
+            print(f"{c.id:16s} {su['per_msg']:7.2f} {su['loop_turns']:6.2f}   "
+                  f"{parts[0]} | {parts[1]}")
     return results
 
 
@@ -770,8 +803,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="then once per contender with this many, if memory allows (0: skip)")
     ap.add_argument("--no-sender-dry", action="store_true",
                     help="switch SCTP_SENDER_DRY_EVENT off on the aiosctp transport's "
-                         "associations (asyncio, uvloop, highlevel), to compare "
-                         "with the default (every notification on; README finding 3)")
+                         "associations (asyncio, uvloop, highlevel): README finding 3. "
+                         "Since issue 15 it is off by default (events.DEFAULT), so "
+                         "this changes nothing unless a worker asks for events.ALL")
     ap.add_argument("--rcvbuf", type=int, default=4 * 1024 * 1024,
                     help="receiver SO_RCVBUF (SO_RCVBUFFORCE where allowed) for the stream and "
                          "one-to-many scenarios, set on the listening socket before any "

@@ -328,7 +328,7 @@ class Peer:
 
 async def run_client(args: argparse.Namespace) -> int:
     async with aiosctp.connect(args.host, args.port, ostreams=args.streams,
-                               instreams=args.streams) as assoc:
+                               instreams=args.streams, timeout=args.timeout) as assoc:
         print(f"association {assoc.assoc_id} with {args.host} {args.port}", flush=True)
         peer = Peer(assoc, args, "client")
         reader = asyncio.create_task(peer.read())
@@ -416,7 +416,7 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--disconnect-cause", type=int, choices=sorted(DISCONNECT_CAUSES), default=0,
                    help="client: DPR's Disconnect-Cause (0 REBOOTING)")
     p.add_argument("--timeout", type=float, default=60.0,
-                   help="client: seconds to wait for each answer (60)")
+                   help="client: seconds to wait for the association and for each answer (60)")
     p.add_argument("--associations", type=int, default=0,
                    help="server: exit after this many associations ended (0: until signalled)")
     p.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")

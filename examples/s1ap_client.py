@@ -114,7 +114,7 @@ class ENB:
 
 async def main(args: argparse.Namespace) -> int:
     async with aiosctp.connect(args.host, args.port, ostreams=args.streams,
-                               instreams=args.streams) as assoc:
+                               instreams=args.streams, timeout=args.timeout) as assoc:
         print(f"association {assoc.assoc_id} with {args.host} {args.port}: "
               f"{assoc.ostreams} streams out, {assoc.instreams} in", flush=True)
         try:
@@ -146,7 +146,7 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
                    help="28-bit E-UTRAN cell id of the UEs (0x1A2B301)")
     p.add_argument("--paging-drx", choices=s1ap.PAGING_DRX, default="v128")
     p.add_argument("--timeout", type=float, default=60.0,
-                   help="seconds to wait for each answer (60)")
+                   help="seconds to wait for the association and for each answer (60)")
     p.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     p.add_argument("-v", "--verbose", action="store_true", help="also print the PDUs in hex")
     args = p.parse_args(argv)

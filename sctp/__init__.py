@@ -205,33 +205,61 @@ class initparams(object):
             self.flush()
 
     def get_num_ostreams(self) -> int:
+        """The outgoing streams asked for in INIT: see :attr:`num_ostreams`."""
         return self._num_ostreams
 
     def set_num_ostreams(self, v: int) -> None:
+        """Set :attr:`num_ostreams` (uint16; 0 keeps the kernel's value);
+        written to the socket at once when ``autoflush`` is set."""
         self._set("_num_ostreams", v)
 
     def get_max_instreams(self) -> int:
+        """The most incoming streams accepted: see :attr:`max_instreams`."""
         return self._max_instreams
 
     def set_max_instreams(self, v: int) -> None:
+        """Set :attr:`max_instreams` (uint16; 0 keeps the kernel's value);
+        written at once when ``autoflush`` is set."""
         self._set("_max_instreams", v)
 
     def get_max_attempts(self) -> int:
+        """INIT retransmissions before giving up: see :attr:`max_attempts`."""
         return self._max_attempts
 
     def set_max_attempts(self, v: int) -> None:
+        """Set :attr:`max_attempts` (uint16; 0 keeps the kernel's value);
+        written at once when ``autoflush`` is set."""
         self._set("_max_attempts", v)
 
     def get_max_init_timeo(self) -> int:
+        """The largest INIT retransmission timeout in ms: see
+        :attr:`max_init_timeo`."""
         return self._max_init_timeo
 
     def set_max_init_timeo(self, v: int) -> None:
+        """Set :attr:`max_init_timeo` (ms, uint16; 0 keeps the kernel's
+        value); written at once when ``autoflush`` is set."""
         self._set("_max_init_timeo", v)
 
-    num_ostreams = property(get_num_ostreams, set_num_ostreams)
-    max_instreams = property(get_max_instreams, set_max_instreams)
-    max_attempts = property(get_max_attempts, set_max_attempts)
-    max_init_timeo = property(get_max_init_timeo, set_max_init_timeo)
+    num_ostreams = property(get_num_ostreams, set_num_ostreams, doc="""\
+        Outgoing streams asked for in INIT (SCTP_INITMSG
+        ``sinit_num_ostreams``, uint16; 0 keeps the kernel's value). The peer
+        may grant fewer: see ``assoc_change.outbound_streams``. Setting it
+        flushes when ``autoflush`` is set.""")
+    max_instreams = property(get_max_instreams, set_max_instreams, doc="""\
+        The most incoming streams accepted (SCTP_INITMSG
+        ``sinit_max_instreams``, uint16; 0 keeps the kernel's value). Setting
+        it flushes when ``autoflush`` is set.""")
+    max_attempts = property(get_max_attempts, set_max_attempts, doc="""\
+        INIT retransmissions before the setup fails (SCTP_INITMSG
+        ``sinit_max_attempts``, uint16; 0 keeps the kernel's value). Setting
+        it flushes when ``autoflush`` is set.""")
+    max_init_timeo = property(get_max_init_timeo, set_max_init_timeo, doc="""\
+        The largest INIT retransmission timeout, in ms (SCTP_INITMSG
+        ``sinit_max_init_timeo``, uint16; 0 keeps the kernel's value). 0.7.3
+        read ``sinit_max_attempts`` here and wrote it back on every flush;
+        this is the real field (D13 in docs/sctp-compat.md, always on). Setting it flushes when
+        ``autoflush`` is set.""")
 
 
 class sndrcvinfo(object):
@@ -468,51 +496,85 @@ class event_subscribe(object):
         return self.__dict__[key]
 
     def get_adaptation_layer(self) -> _t.Any:
+        """Whether :class:`adaptation_event` notifications arrive (the peer's
+        adaptation layer indication): see :attr:`adaptation_layer`."""
         return self._get_property("_adaptation_layer")
 
     def get_partial_delivery(self) -> _t.Any:
+        """Whether :class:`pdapi_event` notifications arrive (a partial
+        delivery aborted): see :attr:`partial_delivery`."""
         return self._get_property("_partial_delivery")
 
     def get_shutdown(self) -> _t.Any:
+        """Whether :class:`shutdown_event` notifications arrive (the peer sent
+        SHUTDOWN): see :attr:`shutdown`."""
         return self._get_property("_shutdown")
 
     def get_peer_error(self) -> _t.Any:
+        """Whether :class:`remote_error` notifications arrive (an OPERATION
+        ERROR from the peer): see :attr:`peer_error`."""
         return self._get_property("_peer_error")
 
     def get_send_failure(self) -> _t.Any:
+        """Whether :class:`send_failed` notifications arrive (a message not
+        delivered): see :attr:`send_failure`."""
         return self._get_property("_send_failure")
 
     def get_address(self) -> _t.Any:
+        """Whether :class:`paddr_change` notifications arrive (a peer address
+        reachable, unreachable, added, removed, made primary, confirmed): see
+        :attr:`address`."""
         return self._get_property("_address")
 
     def get_association(self) -> _t.Any:
+        """Whether :class:`assoc_change` notifications arrive (an association
+        up, lost, restarted, shut down, or not set up): see
+        :attr:`association`."""
         return self._get_property("_association")
 
     def get_data_io(self) -> _t.Any:
+        """Whether sctp_recv() fills the :class:`sndrcvinfo` of each data
+        message (else its fields are 0): see :attr:`data_io`."""
         return self._get_property("_data_io")
 
     def set_adaptation_layer(self, value: _t.Any) -> None:
+        """Set :attr:`adaptation_layer` (True/False, or an int); written to the
+        socket at once when ``autoflush`` is set."""
         self._set_property("_adaptation_layer", value)
 
     def set_partial_delivery(self, value: _t.Any) -> None:
+        """Set :attr:`partial_delivery` (True/False, or an int); written to the
+        socket at once when ``autoflush`` is set."""
         self._set_property("_partial_delivery", value)
 
     def set_shutdown(self, value: _t.Any) -> None:
+        """Set :attr:`shutdown` (True/False, or an int); written to the socket
+        at once when ``autoflush`` is set."""
         self._set_property("_shutdown", value)
 
     def set_peer_error(self, value: _t.Any) -> None:
+        """Set :attr:`peer_error` (True/False, or an int); written to the
+        socket at once when ``autoflush`` is set."""
         self._set_property("_peer_error", value)
 
     def set_send_failure(self, value: _t.Any) -> None:
+        """Set :attr:`send_failure` (True/False, or an int); written to the
+        socket at once when ``autoflush`` is set."""
         self._set_property("_send_failure", value)
 
     def set_address(self, value: _t.Any) -> None:
+        """Set :attr:`address` (True/False, or an int); written to the socket
+        at once when ``autoflush`` is set."""
         self._set_property("_address", value)
 
     def set_association(self, value: _t.Any) -> None:
+        """Set :attr:`association` (True/False, or an int); written to the
+        socket at once when ``autoflush`` is set."""
         self._set_property("_association", value)
 
     def set_data_io(self, value: _t.Any) -> None:
+        """Set :attr:`data_io` (True/False, or an int); written to the socket
+        at once when ``autoflush`` is set."""
         self._set_property("_data_io", value)
 
     def clear(self) -> None:
@@ -536,26 +598,76 @@ class event_subscribe(object):
         self.container = container
         self.__dict__.update(self.container._get_events())
 
-    data_io = property(get_data_io, set_data_io)
+    data_io = property(get_data_io, set_data_io, doc="""\
+        SCTP_EVENTS ``sctp_data_io_event``: whether sctp_recv() fills the
+        :class:`sndrcvinfo` of each data message (else its fields are 0). True
+        or False as read from the socket, or the value last set. Setting it
+        writes the eight subscriptions when ``autoflush`` is set; a value other
+        than a bool or an int then raises TypeError (0.7.3: SystemError; D20 in
+        docs/sctp-compat.md). Aliases: ``dataio``, ``sndrcvinfo``.""")
     dataio = data_io
     sndrcvinfo = data_io
 
-    association = property(get_association, set_association)
+    association = property(get_association, set_association, doc="""\
+        SCTP_EVENTS ``sctp_association_event``: whether :class:`assoc_change`
+        notifications arrive (an association up, lost, restarted, shut down, or
+        not set up). True or False as read from the socket, or the value last
+        set. Setting it writes the eight subscriptions when ``autoflush`` is
+        set; a value other than a bool or an int then raises TypeError (0.7.3:
+        SystemError; D20 in docs/sctp-compat.md).""")
 
-    address = property(get_address, set_address)
+    address = property(get_address, set_address, doc="""\
+        SCTP_EVENTS ``sctp_address_event``: whether :class:`paddr_change`
+        notifications arrive (a peer address reachable, unreachable, added,
+        removed, made primary, confirmed). True or False as read from the
+        socket, or the value last set. Setting it writes the eight
+        subscriptions when ``autoflush`` is set; a value other than a bool or
+        an int then raises TypeError (0.7.3: SystemError; D20 in
+        docs/sctp-compat.md).""")
 
-    send_failure = property(get_send_failure, set_send_failure)
+    send_failure = property(get_send_failure, set_send_failure, doc="""\
+        SCTP_EVENTS ``sctp_send_failure_event``: whether :class:`send_failed`
+        notifications arrive (a message not delivered). True or False as read
+        from the socket, or the value last set. Setting it writes the eight
+        subscriptions when ``autoflush`` is set; a value other than a bool or
+        an int then raises TypeError (0.7.3: SystemError; D20 in
+        docs/sctp-compat.md). Alias: ``sendfailure``.""")
     sendfailure = send_failure
 
-    peer_error = property(get_peer_error, set_peer_error)
+    peer_error = property(get_peer_error, set_peer_error, doc="""\
+        SCTP_EVENTS ``sctp_peer_error_event``: whether :class:`remote_error`
+        notifications arrive (an OPERATION ERROR from the peer). True or False
+        as read from the socket, or the value last set. Setting it writes the
+        eight subscriptions when ``autoflush`` is set; a value other than a
+        bool or an int then raises TypeError (0.7.3: SystemError; D20 in
+        docs/sctp-compat.md). Alias: ``peererror``.""")
     peererror = peer_error
 
-    shutdown = property(get_shutdown, set_shutdown)
+    shutdown = property(get_shutdown, set_shutdown, doc="""\
+        SCTP_EVENTS ``sctp_shutdown_event``: whether :class:`shutdown_event`
+        notifications arrive (the peer sent SHUTDOWN). True or False as read
+        from the socket, or the value last set. Setting it writes the eight
+        subscriptions when ``autoflush`` is set; a value other than a bool or
+        an int then raises TypeError (0.7.3: SystemError; D20 in
+        docs/sctp-compat.md).""")
 
-    partial_delivery = property(get_partial_delivery, set_partial_delivery)
+    partial_delivery = property(get_partial_delivery, set_partial_delivery, doc="""\
+        SCTP_EVENTS ``sctp_partial_delivery_event``: whether
+        :class:`pdapi_event` notifications arrive (a partial delivery aborted).
+        True or False as read from the socket, or the value last set. Setting
+        it writes the eight subscriptions when ``autoflush`` is set; a value
+        other than a bool or an int then raises TypeError (0.7.3: SystemError;
+        D20 in docs/sctp-compat.md). Alias: ``partialdelivery``.""")
     partialdelivery = partial_delivery
 
-    adaptation_layer = property(get_adaptation_layer, set_adaptation_layer)
+    adaptation_layer = property(get_adaptation_layer, set_adaptation_layer, doc="""\
+        SCTP_EVENTS ``sctp_adaptation_layer_event``: whether
+        :class:`adaptation_event` notifications arrive (the peer's adaptation
+        layer indication). True or False as read from the socket, or the value
+        last set. Setting it writes the eight subscriptions when ``autoflush``
+        is set; a value other than a bool or an int then raises TypeError
+        (0.7.3: SystemError; D20 in docs/sctp-compat.md). Alias:
+        ``adaptationlayer``.""")
     adaptationlayer = adaptation_layer
 
 
@@ -769,9 +881,12 @@ class sctpsocket(object):
     # ---- PPID byte order -------------------------------------------------------
 
     def get_ppid_byte_order(self) -> str:
+        """How this socket converts PPIDs: see :attr:`ppid_byte_order`."""
         return self._ppid_order
 
     def set_ppid_byte_order(self, value: str) -> None:
+        """Set :attr:`ppid_byte_order` (one of :data:`PPID_BYTE_ORDERS`,
+        else ValueError)."""
         self._ppid_order = _check_ppid_order(value)
 
     def _ppid_out(self, ppid: int) -> int:
@@ -998,15 +1113,21 @@ class sctpsocket(object):
         _sctp.set_initparams(self._sk, d)
 
     def get_nodelay(self) -> bool:
+        """Whether SCTP_NODELAY is on: see :attr:`nodelay`."""
         return _sctp.get_nodelay(self._sk)
 
     def set_nodelay(self, rvalue: int) -> None:
+        """Set SCTP_NODELAY (:attr:`nodelay`): a bool or an int (true: on);
+        another type raises TypeError."""
         _sctp.set_nodelay(self._sk, rvalue)
 
     def get_adaptation(self) -> int:
+        """The adaptation layer indication: see :attr:`adaptation`."""
         return _sctp.get_adaptation(self._sk)
 
     def set_adaptation(self, rvalue: int) -> None:
+        """Set SCTP_ADAPTATION_LAYER (:attr:`adaptation`): a uint32, else
+        OverflowError (0.7.3 refused values >= 2**31, D8)."""
         _sctp.set_adaptation(self._sk, rvalue)
 
     def get_sndbuf(self) -> int:
@@ -1027,9 +1148,13 @@ class sctpsocket(object):
         _sctp.set_rcvbuf(self._sk, rvalue // 2)
 
     def get_disable_fragments(self) -> bool:
+        """Whether SCTP_DISABLE_FRAGMENTS is on: see
+        :attr:`disable_fragments`."""
         return _sctp.get_disable_fragments(self._sk)
 
     def set_disable_fragments(self, rvalue: int) -> None:
+        """Set SCTP_DISABLE_FRAGMENTS (:attr:`disable_fragments`): a bool or an
+        int."""
         _sctp.set_disable_fragments(self._sk, rvalue)
 
     def _get_events(self) -> _t.Dict[str, bool]:
@@ -1039,21 +1164,29 @@ class sctpsocket(object):
         _sctp.set_events(self._sk, d)
 
     def get_mappedv4(self) -> bool:
+        """Whether SCTP_I_WANT_MAPPED_V4_ADDR is on: see :attr:`mappedv4`."""
         return _sctp.get_mappedv4(self._sk)
 
     def set_mappedv4(self, rvalue: int) -> None:
+        """Set SCTP_I_WANT_MAPPED_V4_ADDR (:attr:`mappedv4`): a bool or an
+        int."""
         _sctp.set_mappedv4(self._sk, rvalue)
 
     def get_maxseg(self) -> int:
+        """SCTP_MAXSEG in bytes: see :attr:`maxseg`."""
         return _sctp.get_maxseg(self._sk)
 
     def set_maxseg(self, rvalue: int) -> None:
+        """Set SCTP_MAXSEG (:attr:`maxseg`), in bytes (0: from the path
+        MTU)."""
         _sctp.set_maxseg(self._sk, rvalue)
 
     def get_autoclose(self) -> int:
+        """SCTP_AUTOCLOSE in seconds: see :attr:`autoclose`."""
         return _sctp.get_autoclose(self._sk)
 
     def set_autoclose(self, rvalue: int) -> None:
+        """Set SCTP_AUTOCLOSE (:attr:`autoclose`), in seconds (0: never)."""
         _sctp.set_autoclose(self._sk, rvalue)
 
     def get_status(self, assoc_id: int = 0) -> status:
@@ -1117,7 +1250,8 @@ class sctpsocket(object):
         return self._ttl
 
     def set_ttl(self, newVal: int) -> None:
-        """Set the default ``timetolive`` (an int 0..255, as in 0.7.3)."""
+        """Set the default ``timetolive`` (ms, an int 0..255 as in 0.7.3,
+        else ValueError)."""
         if not isinstance(newVal, int) or newVal < 0 or newVal > 255:
             raise ValueError("TTL shall be >= 0 and <= 255")
         self._ttl = newVal
@@ -1127,7 +1261,7 @@ class sctpsocket(object):
         return self._streamid
 
     def set_streamid(self, newVal: int) -> None:
-        """Set the default ``stream`` (0..65535)."""
+        """Set the default ``stream`` (an int 0..65535, else ValueError)."""
         if not isinstance(newVal, int) or newVal < 0 or newVal > 65535:
             raise ValueError("streamid shall be a valid unsigned 16bits integer")
         self._streamid = newVal
@@ -1152,15 +1286,48 @@ class sctpsocket(object):
     def __exit__(self, *args: object) -> None:
         self._sk.close()
 
-    nodelay = property(get_nodelay, set_nodelay)
-    adaptation = property(get_adaptation, set_adaptation)
-    disable_fragments = property(get_disable_fragments, set_disable_fragments)
-    mappedv4 = property(get_mappedv4, set_mappedv4)
-    maxseg = property(get_maxseg, set_maxseg)
-    autoclose = property(get_autoclose, set_autoclose)
+    nodelay = property(get_nodelay, set_nodelay, doc="""\
+        Whether SCTP_NODELAY is on: each message is sent at once instead of
+        being bundled with later small ones (Nagle). Request/response traffic
+        wants it, else it waits for the peer's delayed SACK. A bool or an int
+        when set.""")
+    adaptation = property(get_adaptation, set_adaptation, doc="""\
+        The adaptation layer indication sent to peers in INIT/INIT-ACK
+        (SCTP_ADAPTATION_LAYER, a uint32); peers subscribed to
+        ``events.adaptation_layer`` get it as an :class:`adaptation_event`. As
+        in 0.7.3 it is also the PPID of ``sctp_send(ppid=None)``. 0.7.3 read it
+        as a signed int and refused values >= 2**31; here the whole uint32
+        range works, more raises OverflowError (D8 in docs/sctp-compat.md).""")
+    disable_fragments = property(get_disable_fragments, set_disable_fragments, doc="""\
+        Whether SCTP_DISABLE_FRAGMENTS is on: a message larger than the
+        fragmentation point is refused (OSError EMSGSIZE) instead of being
+        fragmented. A bool or an int when set.""")
+    mappedv4 = property(get_mappedv4, set_mappedv4, doc="""\
+        Whether SCTP_I_WANT_MAPPED_V4_ADDR is on: an AF_INET6 socket reports
+        IPv4 peers as IPv4-mapped addresses (``::ffff:a.b.c.d``). A bool or an
+        int when set.""")
+    maxseg = property(get_maxseg, set_maxseg, doc="""\
+        The largest DATA chunk payload, in bytes (SCTP_MAXSEG; 0: from the path
+        MTU); larger messages are fragmented. A connected one-to-one socket
+        reports its association's fragmentation point. Uses the kernel's
+        ``struct sctp_assoc_value`` form where 0.7.3 used the deprecated int
+        one (same values, no kernel warning; D26 in docs/sctp-compat.md).""")
+    autoclose = property(get_autoclose, set_autoclose, doc="""\
+        Seconds after which an idle association of a one-to-many socket is shut
+        down (SCTP_AUTOCLOSE; 0: never; the kernel caps it at the
+        net.sctp.max_autoclose sysctl). On an :class:`sctpsocket_tcp`, as in
+        0.7.3, this property asks the kernel, which answers OSError
+        (EOPNOTSUPP), while ``get_autoclose()``/``set_autoclose()`` raise
+        IOError.""")
     ttl = property(get_ttl, set_ttl)
     streamid = property(get_streamid, set_streamid)
-    ppid_byte_order = property(get_ppid_byte_order, set_ppid_byte_order)
+    ppid_byte_order = property(get_ppid_byte_order, set_ppid_byte_order, doc="""\
+        How this socket converts PPIDs, one of :data:`PPID_BYTE_ORDERS`:
+        ``"pysctp-0.7.3"`` (sent as given, received in network order, as
+        0.7.3), ``"host"`` (host-order integers both ways, for new code) or
+        ``"network"`` (the raw field both ways). Starts as
+        :data:`sctp.ppid_byte_order`; sockets from accept() and peeloff() inherit
+        it. Another value raises ValueError. An addition to 0.7.3 (D1, D18 in docs/sctp-compat.md).""")
 
 
 class sctpsocket_tcp(sctpsocket):

@@ -2,7 +2,7 @@
 counts while it happens.
 
 A sender that writes in a loop must still read its own socket: the kernel
-queues notifications (SENDER_DRY, subscribed by default, comes up to once per
+queues notifications (SENDER_DRY, when subscribed, comes up to once per
 message) in the sender's receive buffer, and once that is full it drops the
 SACKs arriving for the association: every drop is a 1 s retransmission
 timeout (benchmarks/README.md, finding 3). These tests watch the kernel's own
@@ -118,7 +118,7 @@ class TestStreamingSender:
     def test_client_streams_without_stalls(self, run: Callable[..., Any]) -> None:
         """A connected transport streams 6,000 64 B messages to a blocking
         peer: all arrive in order, no T3 timeout, no discarded packet, and
-        the SENDER_DRY notifications (on by default) reach the protocol."""
+        the SENDER_DRY notifications (events=ALL) reach the protocol."""
 
         async def main() -> None:
             listener = lowlevel.sctp_socket()
@@ -127,8 +127,10 @@ class TestStreamingSender:
             listener.listen(1)
             port = listener.getsockname()[1]
             before = snmp()
+            # SENDER_DRY is off by default since issue 15: asked for here,
+            # as the point is streaming with up to one notification per message.
             transport, proto = await aiosctp.create_sctp_connection(
-                Recorder, "127.0.0.1", port, ostreams=STREAMS)
+                Recorder, "127.0.0.1", port, ostreams=STREAMS, events=events.ALL)
             conn, _ = await asyncio.get_running_loop().run_in_executor(None, listener.accept)
             listener.close()
             rx = Receiver(conn, COUNT)
@@ -141,7 +143,7 @@ class TestStreamingSender:
                 # a loop of send() does not write each message at once
                 assert queued >= COUNT // 2, queued
                 await asyncio.sleep(0.05)
-                assert proto.of_kind(events.SenderDry), "SENDER_DRY is subscribed by default"
+                assert proto.of_kind(events.SenderDry), "SENDER_DRY subscribed with events=ALL"
             finally:
                 transport.close()
                 await proto.lost

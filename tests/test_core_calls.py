@@ -29,12 +29,15 @@ def run_snippet(code: str, *, netns_setup: str = "", timeout: float = 120) -> st
     """Run code in a fresh interpreter (PYTHONMALLOC=debug: freed memory is
     overwritten, so a use-after-free reads garbage), in a network namespace
     of its own when netns_setup (shell commands) is given; return stdout."""
+    # The aiosctp under test (a checkout's, or the installed wheel's: never
+    # the unbuilt source tree beside an unpacked sdist), and tests/ for sctputil.
+    pkg_root = os.path.dirname(os.path.dirname(os.path.abspath(_sctp.__file__)))
     env = dict(os.environ, PYTHONMALLOC="debug",
-               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, "tests")]))
+               PYTHONPATH=os.pathsep.join([pkg_root, os.path.join(ROOT, "tests")]))
     argv = [sys.executable, "-c", textwrap.dedent(code)]
     if netns_setup:
         argv = ["unshare", "-n", "sh", "-c", netns_setup + ' && exec "$@"', "sh"] + argv
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT,
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=pkg_root,
                           timeout=timeout)
     assert proc.returncode == 0, (proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
     return proc.stdout

@@ -118,7 +118,8 @@ def test_constants_have_the_kernels_values():
             "'HEARTBEAT_SUCCESS', 'RESPONSE_TO_USER_REQ', 'INTERNAL_ERROR', "
             "'SHUTDOWN_GUARD_EXPIRES', 'PEER_FAULTY')])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=H.shim_env(AIOSCTP_SCTP_COMPAT="linux"), timeout=60)
+                          env=H.shim_env(AIOSCTP_SCTP_COMPAT="linux"), cwd=str(H.PKG_ROOT),
+                          timeout=60)
     assert proc.stdout.split("\n")[:2] == ["[0, 1, 2, 3, 4, 5, 6]"] * 2, proc.stderr
     p = sctp.paddr_change
     assert (p.state_ADDR_AVAILABLE, p.state_ADDR_UNREACHABLE, p.state_ADDR_REMOVED,

@@ -1,8 +1,10 @@
 """The public API's documentation, checked without SCTP (host tests):
 
-- every public name of aiosctp's modules and of ``sctp`` has a docstring,
-  and so has every public method and property of aiosctp's public classes
-  (one inherited from the asyncio interface it implements counts);
+- every public name of aiosctp's modules, of ``sctp`` and of ``_sctp``
+  (``sctp._compat_sctp``) has a docstring, and so has every public method and
+  property of their public classes (for aiosctp's, one inherited from the
+  asyncio interface it implements counts), the PySCTP-style getters, setters
+  and properties of ``sctp``'s classes included;
 - the Python snippets of the README and of docs/*.rst pass ``mypy --strict``
   against the package;
 - ``aiosctp.lowlevel.__all__`` is a static list (mypy and Sphinx follow it)
@@ -19,6 +21,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import types
 from pathlib import Path
 from typing import Any, Iterator, List, Tuple
 
@@ -31,7 +34,8 @@ AIOSCTP_MODULES = [
     "aiosctp.protocol", "aiosctp.transport", "aiosctp.server", "aiosctp.connection",
     "aiosctp.highlevel",
 ]
-MODULES = AIOSCTP_MODULES + ["sctp"]
+SCTP_MODULES = ["sctp", "sctp._compat_sctp"]  # the latter is what ``import _sctp`` gives
+MODULES = AIOSCTP_MODULES + SCTP_MODULES
 
 
 def _public(module: Any) -> List[str]:
@@ -60,24 +64,30 @@ def _undocumented_names() -> Iterator[str]:
                 yield f"{modname}.{name}"
 
 
-def _undocumented_members() -> Iterator[str]:
-    for modname in AIOSCTP_MODULES:
-        module = importlib.import_module(modname)
-        for name in _public(module):
-            cls = getattr(module, name)
-            if not (inspect.isclass(cls) and _ours(cls)):
+def _undocumented_members_of(modname: str, module: Any) -> Iterator[str]:
+    """The public methods and properties without a docstring of the public
+    classes of ``module`` (each class's own members: a base class that is
+    public is checked under its own name)."""
+    for name in _public(module):
+        cls = getattr(module, name)
+        if not (inspect.isclass(cls) and _ours(cls)):
+            continue
+        for attr, raw in vars(cls).items():
+            if attr.startswith("_"):
                 continue
-            for attr, raw in vars(cls).items():
-                if attr.startswith("_"):
-                    continue
-                if isinstance(raw, property):
-                    ok = _documented(raw)
-                elif inspect.isfunction(raw) or isinstance(raw, (staticmethod, classmethod)):
-                    ok = _documented(getattr(cls, attr))  # inspect.getdoc: inherited docs too
-                else:
-                    continue
-                if not ok:
-                    yield f"{modname}.{name}.{attr}"
+            if isinstance(raw, property):
+                ok = _documented(raw)  # its doc= or, without one, its getter's
+            elif inspect.isfunction(raw) or isinstance(raw, (staticmethod, classmethod)):
+                ok = _documented(getattr(cls, attr))  # inspect.getdoc: inherited docs too
+            else:
+                continue
+            if not ok:
+                yield f"{modname}.{name}.{attr}"
+
+
+def _undocumented_members(modnames: List[str]) -> Iterator[str]:
+    for modname in modnames:
+        yield from _undocumented_members_of(modname, importlib.import_module(modname))
 
 
 def test_every_public_name_has_a_docstring() -> None:
@@ -86,22 +96,71 @@ def test_every_public_name_has_a_docstring() -> None:
 
 
 def test_every_public_member_of_aiosctp_classes_has_a_docstring() -> None:
-    missing = sorted(set(_undocumented_members()))
+    missing = sorted(set(_undocumented_members(AIOSCTP_MODULES)))
     assert not missing, "public methods/properties without a docstring:\n  " + "\n  ".join(missing)
 
 
+def test_every_public_member_of_sctp_classes_has_a_docstring() -> None:
+    """The PySCTP-style classes of ``sctp``: sctpsocket's get_*/set_* methods
+    and properties (nodelay, maxseg, ...), initparams', event_subscribe's
+    (aliases included), the structures' and notifications' methods."""
+    missing = sorted(set(_undocumented_members(SCTP_MODULES)))
+    assert not missing, "public methods/properties without a docstring:\n  " + "\n  ".join(missing)
+
+
+def test_sctp_member_check_walks_the_classes() -> None:
+    """The sctp check above looks at what it is meant to: the classes and
+    their PySCTP-style members (a walker that found nothing would pass)."""
+    import sctp
+
+    seen = set()
+    for name in _public(sctp):
+        cls = getattr(sctp, name)
+        if inspect.isclass(cls) and _ours(cls):
+            seen.update(f"{name}.{attr}" for attr in vars(cls) if not attr.startswith("_"))
+    for member in ("sctpsocket.get_nodelay", "sctpsocket.set_maxseg", "sctpsocket.autoclose",
+                   "sctpsocket.ppid_byte_order", "sctpsocket_tcp.get_autoclose",
+                   "sctpsocket_udp.accept", "initparams.max_init_timeo",
+                   "initparams.set_num_ostreams", "event_subscribe.dataio",
+                   "event_subscribe.set_adaptation_layer", "event_subscribe.clear"):
+        assert member in seen, member
+
+
 def test_docstring_check_sees_a_missing_docstring() -> None:
-    """The checks above can fail: a bare function and property are caught."""
+    """The checks above can fail: a bare function, a bare method, a
+    property built from bare accessors (as PySCTP's ``property(get, set)``)
+    and a bare ``@property`` are caught, in aiosctp's and sctp's classes."""
     def bare() -> None:
         pass
 
     class Bare:
-        @property
-        def value(self) -> int:
+        """A documented class whose members are not."""
+
+        def get_value(self) -> int:
             return 0
+
+        def set_value(self, v: int) -> None:
+            pass
+
+        value = property(get_value, set_value)
+
+        @property
+        def other(self) -> int:
+            return 0
+
+        def documented(self) -> None:
+            """Documented."""
 
     assert not _documented(bare)
     assert not _documented(vars(Bare)["value"])
+    assert not _documented(vars(Bare)["other"])
+    for prefix in ("aiosctp", "sctp"):
+        Bare.__module__ = prefix + ".fake"
+        module = types.ModuleType(prefix + ".fake", "A documented module.")
+        module.__all__ = ["Bare"]  # type: ignore[attr-defined]
+        module.Bare = Bare  # type: ignore[attr-defined]
+        missing = sorted(_undocumented_members_of(module.__name__, module))
+        assert missing == [f"{prefix}.fake.Bare.{m}" for m in ("get_value", "other", "set_value", "value")]
 
 
 def readme_snippets() -> List[Tuple[str, str]]:

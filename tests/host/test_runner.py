@@ -552,3 +552,42 @@ def test_script_runs_with_isolated_python() -> None:
                           capture_output=True, text=True, cwd="/")
     assert proc.returncode == 0
     assert "--timeout" in proc.stdout and "--mem" in proc.stdout
+
+
+# ---- vm.max_map_count: room for a guest that maps much memory ---------------------------
+
+
+def test_map_count_raised_to_what_the_guest_memory_needs(tmp_path, monkeypatch, capsys):
+    """UML maps guest memory page by page: with the host default (65530) a
+    guest program using much memory (pycrate's CorenetServer in the suite)
+    was SIGKILLed ("UML ran out of memory on the host side")."""
+    sb = _load_sandbox()
+    knob = tmp_path / "max_map_count"
+    knob.write_text("65530\n")
+    monkeypatch.setattr(sb, "MAX_MAP_COUNT", str(knob))
+    need = sb._map_count_needed("2G")
+    assert need >= 2 * 1024**3 // 4096 + 65530
+    sb._ensure_map_count("2G", verbose=True)
+    assert int(knob.read_text()) == need
+    assert "raised from 65530" in capsys.readouterr().err
+    knob.write_text(str(need * 2))  # never lowered
+    sb._ensure_map_count("2G", verbose=True)
+    assert int(knob.read_text()) == need * 2
+
+
+def test_map_count_not_writable_says_what_to_do(tmp_path, monkeypatch, capsys):
+    sb = _load_sandbox()
+    knob = tmp_path / "max_map_count"
+    knob.write_text("65530\n")
+    knob.chmod(0o444)
+    monkeypatch.setattr(sb, "MAX_MAP_COUNT", str(knob))
+    if os.access(knob, os.W_OK):  # root writes through a read-only mode bit
+        monkeypatch.setattr(sb, "open", _read_only_open, raising=False)
+    sb._ensure_map_count("2G", verbose=False)
+    assert "sysctl -w vm.max_map_count=" in capsys.readouterr().err
+
+
+def _read_only_open(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+    if "w" in mode:
+        raise PermissionError(13, "Permission denied", str(path))
+    return open(path, mode, *args, **kwargs)

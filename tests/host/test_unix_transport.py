@@ -3,7 +3,7 @@ host kernel: the socket kind benchmarks/native.py runs the transport on
 (every read a whole message, no SCTP information, end of file as the end).
 
 Both loops (the ``loop`` fixture of tests/conftest.py, with its leak
-checks). The transport is made as create_sctp_connection(sock=...) makes it.
+checks), made by create_sctp_connection(protocol_factory, sock=...).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
 
+import aiosctp
 from aiosctp import events
 from aiosctp import transport as T
 from aiosctp.message import MessageInfo
@@ -72,8 +73,8 @@ def _run(loop: asyncio.AbstractEventLoop, coro: Any) -> Any:
 async def _pair(loop: asyncio.AbstractEventLoop) -> Tuple[Any, Recorder, Any, Recorder]:
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pa, pb = Recorder(loop), Recorder(loop)
-    ta, _ = await T._connect_message_socket(lambda: pa, a)
-    tb, _ = await T._connect_message_socket(lambda: pb, b)
+    ta, _ = await aiosctp.create_sctp_connection(lambda: pa, sock=a)
+    tb, _ = await aiosctp.create_sctp_connection(lambda: pb, sock=b)
     return ta, pa, tb, pb
 
 
@@ -244,7 +245,7 @@ def test_truncated_message_ends_with_emsgsize(loop: asyncio.AbstractEventLoop) -
         b.send(b"first")
         b.send(b"x" * (T.RECV_BUFSIZE + 1))
         pa = Recorder(loop)
-        await T._connect_message_socket(lambda: pa, a)
+        await aiosctp.create_sctp_connection(lambda: pa, sock=a)
         exc = await pa.lost
         assert isinstance(exc, OSError) and exc.errno == errno.EMSGSIZE
         assert [d for d, _ in pa.messages] == [b"first"]
@@ -286,9 +287,24 @@ def test_stream_socket_refused(loop: asyncio.AbstractEventLoop) -> None:
         a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with pytest.raises(ValueError, match="SOCK_SEQPACKET"):
-                await T._connect_message_socket(asyncio.Protocol, a)
+                await aiosctp.create_sctp_connection(asyncio.Protocol, sock=a)
         finally:
             a.close()
             b.close()
+
+    _run(loop, main())
+
+
+def test_unix_socket_takes_no_address(loop: asyncio.AbstractEventLoop) -> None:
+    async def main() -> None:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            with pytest.raises(ValueError, match="no host"):
+                await aiosctp.create_sctp_connection(asyncio.Protocol, "127.0.0.1", 9, sock=a)
+        finally:
+            a.close()
+            b.close()
+        with pytest.raises(ValueError, match="closed"):
+            await aiosctp.create_sctp_connection(asyncio.Protocol, sock=a)
 
     _run(loop, main())

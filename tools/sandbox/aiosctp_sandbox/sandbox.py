@@ -451,6 +451,41 @@ def _shm_too_small(mem: str) -> bool:
     return st.f_bavail * st.f_frsize < _mem_bytes(mem)
 
 
+MAX_MAP_COUNT = "/proc/sys/vm/max_map_count"
+
+
+def _map_count_needed(mem: str) -> int:
+    """UML maps the guest's memory into its host process page by page: a
+    guest program touching much memory (pycrate loading its ASN.1 modules)
+    needs up to one host mapping per guest page, past the host's default
+    vm.max_map_count (65530); the guest then dies with "UML ran out of memory
+    on the host side"."""
+    return _mem_bytes(mem) // 4096 + 65536
+
+
+def _ensure_map_count(mem: str, verbose: bool) -> None:
+    """Raise vm.max_map_count to what ``mem`` needs when we may (root);
+    else say what to do."""
+    need = _map_count_needed(mem)
+    try:
+        with open(MAX_MAP_COUNT) as f:
+            have = int(f.read())
+    except (OSError, ValueError):
+        return
+    if have >= need:
+        return
+    try:
+        with open(MAX_MAP_COUNT, "w") as f:
+            f.write(str(need))
+    except OSError:
+        _log(f"vm.max_map_count is {have}, below the {need} a guest of mem={mem} may need: "
+             f"a guest program using much memory can be killed; as root: "
+             f"sysctl -w vm.max_map_count={need}")
+        return
+    if verbose:
+        _log(f"vm.max_map_count raised from {have} to {need} (mem={mem})")
+
+
 def check() -> str:
     """Explain, in words, how :func:`run` would run a command here and why."""
     lines = [f"{_PROG} check"]
@@ -863,6 +898,7 @@ def _boot(
         raise SandboxError("; ".join(problems))
     preload = _compile_fpfix(probe=False) if fpfix else None
 
+    _ensure_map_count(mem, verbose)
     tmp = tempfile.mkdtemp(prefix="aiosctp-sandbox-", dir=_temp_base())
     proc: Optional[subprocess.Popen[bytes]] = None
     pumps: List[_Pump] = []
