@@ -397,10 +397,20 @@ reader_read(ReaderObject *r, Py_ssize_t batch, Py_ssize_t *nbytes)
         r->b->iov[i].iov_len = (size_t)r->bufsize;
         r->b->mm[i].msg_hdr.msg_iov = &r->b->iov[i];
         r->b->mm[i].msg_hdr.msg_iovlen = 1;
-        r->b->mm[i].msg_hdr.msg_name = &r->b->from[i];
-        r->b->mm[i].msg_hdr.msg_namelen = sizeof(r->b->from[i]);
-        r->b->mm[i].msg_hdr.msg_control = r->b->control + (size_t)i * r->cspace;
-        r->b->mm[i].msg_hdr.msg_controllen = r->cspace;
+        if (r->whole) {
+            /* a unix message socket: no address, no SCTP information to
+             * receive (the kernel need not fill either) */
+            r->b->mm[i].msg_hdr.msg_name = NULL;
+            r->b->mm[i].msg_hdr.msg_namelen = 0;
+            r->b->mm[i].msg_hdr.msg_control = NULL;
+            r->b->mm[i].msg_hdr.msg_controllen = 0;
+        }
+        else {
+            r->b->mm[i].msg_hdr.msg_name = &r->b->from[i];
+            r->b->mm[i].msg_hdr.msg_namelen = sizeof(r->b->from[i]);
+            r->b->mm[i].msg_hdr.msg_control = r->b->control + (size_t)i * r->cspace;
+            r->b->mm[i].msg_hdr.msg_controllen = r->cspace;
+        }
         r->b->mm[i].msg_hdr.msg_flags = 0;
     }
     call.mm = r->b->mm;
