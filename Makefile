@@ -21,7 +21,8 @@
 #   make pysctp-ref     .venv-pysctp: PySCTP 0.7.3, the differential tests' reference,
 #                       and the real PySCTP programs the tests run (from PyPI)
 #   make demo           run examples/demo.py in the sandbox
-#   make bench          benchmarks/run.py: every contender in one sandbox boot
+#   make bench          benchmarks/run.py: every contender in one sandbox boot;
+#                       then benchmarks/native.py on the host kernel
 #   make check-sandbox  explain how kernel SCTP is reached on this machine
 #   make clean          remove build products (distclean: also .venv)
 
@@ -200,6 +201,7 @@ test: deps venv build typecheck docs test-host wheel-env pythons-env
 bench: deps venv build pysctp-ref
 	AIOSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" \
 	  $(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
+	$(VPY) benchmarks/native.py --json benchmarks/results/native.json
 
 check-sandbox:
 	$(PYTHON) $(SANDBOX_PY) --check

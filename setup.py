@@ -86,7 +86,7 @@ setup(
     ext_modules=[
         Extension(
             "aiosctp._sctp",
-            sources=["ext/aiosctp.c", "ext/msgio.c", "ext/sockopt.c"],
+            sources=["ext/aiosctp.c", "ext/msgio.c", "ext/sockopt.c", "ext/fastpath.c"],
             depends=["ext/aiosctp.h", "setup.py"],
             extra_compile_args=extra,
         )

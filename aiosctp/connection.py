@@ -25,7 +25,7 @@ from typing import (
 )
 
 from . import _nosctp, _sctp, events, lowlevel, options
-from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport
+from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _connect_message_socket
 
 __all__ = ["create_sctp_connection"]
 
@@ -431,6 +431,11 @@ async def create_sctp_connection(
     is then connected to host/port, and ostreams/instreams are set only if
     given), or already connected (then no host, port or addresses). It
     belongs to the transport from then on, and is closed if the set-up fails.
+    ``sock`` may also be a connected unix message socket (``AF_UNIX``,
+    ``SOCK_SEQPACKET``, e.g. from ``socket.socketpair``): every read is a
+    whole message, with no SCTP information (``MessageInfo`` all zero) and
+    no notifications, the end is end of file; ``benchmarks/native.py``
+    measures the transport this way on a kernel without SCTP.
 
     ``timeout`` (seconds) bounds the whole set-up (name resolution
     included): when it expires the attempt is aborted (no further INIT),
@@ -461,6 +466,13 @@ async def create_sctp_connection(
         port = _check_port(port, allow_zero=False)
     deadline = None if timeout is None else loop.time() + timeout
     status: Optional[lowlevel.Status] = None
+    if isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX:
+        # a unix message socket: no association to set up (see the docstring)
+        if sock.fileno() < 0:
+            raise ValueError("sock is closed")
+        if host is not None or port is not None or remote_addrs or local_addrs:
+            raise ValueError("a unix socket is already connected: no host, port or addresses")
+        return await _connect_message_socket(protocol_factory, sock, max_message_size)
     if sock is not None:
         _check_sock(sock, "one-to-one")
         status = _connected_status(sock)

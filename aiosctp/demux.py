@@ -4,7 +4,9 @@ One socket serves every association of a one-to-many server. The
 demultiplexer reads it (the one read loop of :mod:`aiosctp._rxcore`), routes
 each message (by the association id of its SCTP_RCVINFO) and each
 notification (by its ``assoc_id``) to that association's transport, made on
-COMM_UP, and lets the transports take turns writing. It talks to a transport
+COMM_UP, and lets the transports take turns writing. The C core's Reader
+delivers the whole data messages of associations that take them at once
+(``Reader.deliver_many``); the rest takes the Python path below, in order. It talks to a transport
 only through the socket-owner interface (:class:`aiosctp.transport._Mux`,
 which the owned socket of a one-to-one transport implements too, on one
 side; ``_start``, ``_feed_data``, ``_feed_event``, ``_flush``,
@@ -21,7 +23,15 @@ from typing import Any, Callable, Dict, List, Optional, Set
 
 from . import _rxcore, _sctp, events
 from .log import logger
-from .transport import SENDS_PER_TURN, RECV_BUFSIZE, SCTPTransport, _Mux, _SendCredit
+from .message import MessageInfo
+from .transport import (
+    RECV_BUFSIZE,
+    SENDS_PER_TURN,
+    SCTPTransport,
+    _Mux,
+    _next_batch,
+    _SendCredit,
+)
 
 __all__ = ["Demux", "Dropped"]
 
@@ -91,6 +101,7 @@ class Demux(_Mux):
         self._dropped_bytes = 0
         self._dropped_notifications = 0
         self._warned: Set[Any] = set()  # association ids / event types logged
+        self._reader: Optional[_sctp.Reader] = None
 
     @property
     def dropped(self) -> Dropped:
@@ -122,14 +133,41 @@ class Demux(_Mux):
         self._update_reader()
 
     def _read_ready(self) -> None:
-        fd = self._fd
-        self._batch = _rxcore.read_loop(
-            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
-            self._batch,
-            self._read_items,
-            self._read_failed,
-            self._any_ending,
-        )
+        """Read batches (the loop of _rxcore.read_loop) until the queue is
+        empty, reading stops, or MAX_ROUNDS batches were read."""
+        reader = self._reader
+        if reader is None:
+            reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo)
+        batch = self._batch
+        rounds = 0
+        try:
+            while True:
+                # read just now: replies may go out at once (SENDS_PER_TURN)
+                self.credit.left = SENDS_PER_TURN
+                try:
+                    n, nbytes, rest, exc, exc_t = reader.deliver_many(batch, self.transports)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as err:
+                    self._read_failed(err)
+                    break
+                if exc is not None:
+                    if not isinstance(exc, Exception):
+                        raise exc
+                    exc_t._callback_failed(exc)
+                if rest and not self._read_items(rest):
+                    break
+                if not self._reader_added:
+                    break
+                short = n < batch
+                batch = _next_batch(batch, n, nbytes)
+                if short:
+                    break
+                rounds += 1
+                if rounds >= _rxcore.MAX_ROUNDS and not self._any_ending():
+                    break
+        finally:
+            self._batch = batch
         if self._reader_added and self._paused and self._reading_blocked():
             self._update_reader()
 

@@ -28,7 +28,7 @@ _setattr = object.__setattr__
 
 
 @dataclass(frozen=True)
-class MessageInfo:
+class MessageInfo(_sctp.InfoBase):
     """The SCTP receive information of one message (RFC 6458 SCTP_RCVINFO).
 
     ``ppid`` is the host-order integer the sender meant (18 for S1AP).
@@ -37,6 +37,10 @@ class MessageInfo:
     information came in (MSG_CTRUNC: more ancillary data than the receive
     buffer holds, e.g. socket-level options): the message's bytes are
     right, but nothing else is known, and every other field is -1."""
+
+    # The fields live in the C layout of _sctp.InfoBase (no __dict__): the
+    # transport's receive path in C builds these directly (issue 12).
+    __slots__ = ()
 
     stream: int
     ppid: int
@@ -47,6 +51,14 @@ class MessageInfo:
     assoc_id: int
     info_lost: bool = False
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        # Slots of a C base: pickle and copy rebuild from the fields.
+        return (
+            MessageInfo,
+            (self.stream, self.ppid, self.unordered, self.context, self.tsn, self.ssn,
+             self.assoc_id, self.info_lost),
+        )
+
     @classmethod
     def from_rcvinfo(cls, info: Optional[Tuple[int, ...]]) -> "MessageInfo":
         """Build from the C core's ``info`` tuple (None: no receive info)."""
@@ -54,27 +66,21 @@ class MessageInfo:
         return cls(stream, ppid, bool(flags & _UNORDERED), context, tsn, ssn, assoc_id)
 
 
+# The dataclass keeps info_lost's default for __init__; as a class attribute
+# it would hide the C slot of _sctp.InfoBase that holds each instance's value.
+del MessageInfo.info_lost
+
+_new_info = _sctp.new_info
+
+
 def make_info(
     stream: int, ppid: int, unordered: bool, context: int, tsn: int, ssn: int, assoc_id: int
 ) -> MessageInfo:
-    """``MessageInfo(...)`` for the receive hot path: the instance gets its
-    ``__dict__`` in one step instead of the frozen dataclass ``__init__``'s
-    seven ``object.__setattr__`` calls (same fields, equality and hash)."""
-    self = _new(MessageInfo)
-    _setattr(
-        self,
-        "__dict__",
-        {
-            "stream": stream,
-            "ppid": ppid,
-            "unordered": unordered,
-            "context": context,
-            "tsn": tsn,
-            "ssn": ssn,
-            "assoc_id": assoc_id,
-        },
-    )
-    return self
+    """``MessageInfo(...)`` for the receive hot path: built in C without the
+    frozen dataclass ``__init__``'s seven ``object.__setattr__`` calls (same
+    fields, equality and hash)."""
+    info: MessageInfo = _new_info(MessageInfo, stream, ppid, unordered, context, tsn, ssn, assoc_id)
+    return info
 
 
 @dataclass(frozen=True)
@@ -149,10 +155,24 @@ class Message:
         """A whole message from its data and :class:`MessageInfo` (what the
         asyncio transport delivers), built as fast as :meth:`from_recv`."""
         self = _new(cls)
-        fields = dict(info.__dict__)
-        fields.update(data=data, cumtsn=-1 if info.info_lost else 0, complete=True,
-                      from_addr=from_addr)
-        _setattr(self, "__dict__", fields)
+        _setattr(
+            self,
+            "__dict__",
+            {
+                "data": data,
+                "stream": info.stream,
+                "ssn": info.ssn,
+                "ppid": info.ppid,
+                "tsn": info.tsn,
+                "cumtsn": -1 if info.info_lost else 0,
+                "context": info.context,
+                "assoc_id": info.assoc_id,
+                "unordered": info.unordered,
+                "complete": True,
+                "from_addr": from_addr,
+                "info_lost": info.info_lost,
+            },
+        )
         return self
 
     @property

@@ -77,6 +77,7 @@ SENDS_PER_TURN = 32
 
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _MSG_EOR = _sctp.MSG_EOR
+_MSG_TRUNC = socket.MSG_TRUNC
 _UNORDERED = _sctp.SCTP_UNORDERED
 
 _COMM_UP = events.AssocChangeState.COMM_UP
@@ -105,6 +106,7 @@ _NOTHING: Any = ()
 
 
 _check_uint = _checks.check_uint
+_try_send = _sctp.try_send
 _check_data = _checks.check_data  # (highlevel imports it from here)
 _ADDR_TROUBLE = (
     events.PeerAddrState.ADDR_UNREACHABLE,
@@ -196,12 +198,35 @@ class _Mux:
         """After connection_lost: the socket is no longer the transport's."""
 
 
+def _next_batch(batch: int, n: int, nbytes: int) -> int:
+    """_rxcore.next_batch from the count and bytes of a read."""
+    if n < batch:
+        return batch // 2 if batch > _MIN_BATCH and n < batch // 2 else batch
+    if nbytes > RECV_BATCH_BYTES:
+        return max(1, batch * RECV_BATCH_BYTES // nbytes)
+    if batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
+        return batch * 2
+    return batch
+
+
 class _OwnedSocket(_Mux):
     """The owner of a one-to-one socket: the transport's own, read and
-    written only for it (the one read loop of _rxcore)."""
+    written only for it.
 
-    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch")
+    Reading goes through the C core's Reader (ext/fastpath.c): one call
+    reads a batch and hands its whole data messages straight to the stream
+    handlers or message_received; what it does not handle (notifications,
+    parts of larger messages, messages without receive information, end of
+    file, a callback's exception) comes back and takes the Python path
+    (_rxcore via transport._read_items), in order. While the transport has
+    a backlog, a partial message, is paused or not open, batches take the
+    Python path whole."""
+
+    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_reader",
+                 "_cut")
     style = "one-to-one"
+    #: every read is a whole message without SCTP information (unix socket)
+    _whole = False
 
     def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
         self.credit = _SendCredit()
@@ -211,6 +236,8 @@ class _OwnedSocket(_Mux):
         self._reading = False  # reader registered
         self._writing = False  # writer registered
         self._batch = 4
+        self._reader: Optional[_sctp.Reader] = None
+        self._cut = False  # a message was cut (unix socket): the end follows
 
     def transport_started(self, transport: "SCTPTransport") -> None:
         self.reading_changed(transport, transport._reading_paused)
@@ -227,17 +254,74 @@ class _OwnedSocket(_Mux):
             self._reading = False
             self._loop.remove_reader(self._fd)
 
+    def _recv(self, batch: int) -> Sequence[Received]:
+        """The Python path's read (one nonblocking recvmmsg)."""
+        return self._fix(_sctp.recvmsgs(self._fd, RECV_BUFSIZE, batch))
+
+    def _fix(self, items: Sequence[Received]) -> Sequence[Received]:
+        """What the socket kind needs done to items read (nothing here)."""
+        return items
+
     def _read_ready(self, transport: "SCTPTransport") -> None:
         """Read batches until the queue is empty (a short batch), the
-        transport pauses or ends."""
-        fd = self._fd
-        self._batch = _rxcore.read_loop(
-            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
-            self._batch,
-            lambda items: transport._read_items(items) and self._reading,
-            transport._read_failed,
-            transport._is_ending,
-        )
+        transport pauses or ends (the one read loop of _rxcore.read_loop,
+        with the C core delivering whole messages)."""
+        reader = self._reader
+        if reader is None:
+            reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
+        batch = self._batch
+        rounds = 0
+        failed = False
+        try:
+            while True:
+                try:
+                    if (
+                        transport._rx
+                        or transport._partial
+                        or transport._state != _OPEN
+                        or transport._reading_paused
+                        or not transport._started
+                    ):
+                        items = self._recv(batch)
+                        n = len(items)
+                        nbytes = sum([len(item[0]) for item in items])
+                        go_on = transport._read_items(items)
+                    else:
+                        # the socket is read now: replies may go out at once
+                        transport._credit.left = SENDS_PER_TURN
+                        n, nbytes, rest, exc = reader.deliver(
+                            batch, transport, transport._stream_handlers,
+                            transport._max_message_size,
+                        )
+                        if exc is not None:
+                            if isinstance(exc, Exception):
+                                transport._fatal_error(exc, "a protocol callback failed")
+                                break
+                            if rest:  # KeyboardInterrupt ...: keep the rest
+                                transport._rx_queue().extend(self._fix(rest))
+                            raise exc
+                        if rest:
+                            go_on = transport._read_items(self._fix(rest))
+                        else:
+                            go_on = transport._state != _CLOSED and not transport._reading_paused
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError as exc:
+                    if failed or not transport._read_failed(exc):
+                        break
+                    failed = True
+                    continue
+                if not (go_on and self._reading) or self._cut:
+                    break
+                short = n < batch
+                batch = _next_batch(batch, n, nbytes)
+                if short:
+                    break
+                rounds += 1
+                if rounds >= _MAX_ROUNDS and not transport._is_ending():
+                    break
+        finally:
+            self._batch = batch
 
     def want_write(self, transport: "SCTPTransport") -> None:
         if not self._writing:
@@ -268,6 +352,54 @@ class _OwnedSocket(_Mux):
 
     def release(self, transport: "SCTPTransport") -> None:
         self._sock.close()
+
+
+class _MessageSocket(_OwnedSocket):
+    """The owner of a unix message socket (AF_UNIX, SOCK_SEQPACKET): a
+    socket kind whose every read is a whole message, with no SCTP receive
+    information, no MSG_EOR and no notifications. The transport runs on it
+    as on a one-to-one SCTP socket (benchmarks/native.py measures the
+    library's own per-message cost this way, on the host kernel): messages
+    arrive whole on stream 0 with zero receive information, the end is end
+    of file. A message larger than a read is cut by the kernel (MSG_TRUNC):
+    the association ends with OSError(EMSGSIZE), what came before it
+    delivered."""
+
+    __slots__ = ()
+    style = "unix-message"
+    _whole = True
+
+    def _fix(self, items: Sequence[Received]) -> Sequence[Received]:
+        out = []
+        for data, flags, addr, info, nxt in items:
+            if flags & _MSG_TRUNC:
+                self._cut = True
+                break  # the messages before it are delivered
+            # every read is a whole message: mark it so (empty: end of file)
+            out.append((data, flags | _MSG_EOR if data else flags, addr, info, nxt))
+        return out
+
+    def _read_ready(self, transport: "SCTPTransport") -> None:
+        super()._read_ready(transport)
+        if self._cut:
+            self._cut = False
+            transport._read_failed(OSError(
+                errno.EMSGSIZE,
+                f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
+                "arrived on a unix message socket and was cut",
+            ))
+
+    def shutdown(self, transport: "SCTPTransport") -> None:
+        # No SHUTDOWN_COMP comes: the end is the peer's end of file.
+        self._sock.shutdown(socket.SHUT_WR)
+
+
+def _owner_for(loop: asyncio.AbstractEventLoop, sock: socket.socket) -> _Mux:
+    """The owner of a socket the transport has for itself: a unix message
+    socket, else a one-to-one SCTP socket."""
+    if sock.family == socket.AF_UNIX and sock.type == socket.SOCK_SEQPACKET:
+        return _MessageSocket(loop, sock)
+    return _OwnedSocket(loop, sock)
 
 
 class _Owner:
@@ -390,7 +522,7 @@ class SCTPTransport(asyncio.Transport):
         self._sock: Optional[socket.socket] = sock
         self._fd = sock.fileno()
         self._assoc_id = assoc_id
-        self._mux: _Mux = mux if mux is not None else _OwnedSocket(loop, sock)
+        self._mux: _Mux = mux if mux is not None else _owner_for(loop, sock)
         self._credit = self._mux.credit
         self._owner = owner
         self._ostreams = ostreams
@@ -411,7 +543,8 @@ class SCTPTransport(asyncio.Transport):
         self._partial: Dict[int, List[Any]] = {}
         self.max_message_size = max_message_size
         self._stream_handlers: Dict[int, StreamHandler] = {}
-        self._buffer: Deque[Outgoing] = _NOTHING
+        # the write queue (ext/fastpath.c), made on first use
+        self._buffer: _sctp.SendQueue = _NOTHING
         self._buffer_size = 0
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
@@ -717,6 +850,11 @@ class SCTPTransport(asyncio.Transport):
         except Exception as exc:
             self._fatal_error(exc, "a protocol callback failed")
 
+    def _callback_failed(self, exc: Exception) -> None:
+        """A callback of this transport's raised while the C core delivered
+        a message (one-to-many: Reader.deliver_many)."""
+        self._fatal_error(exc, "a protocol callback failed")
+
     def _backlog_bytes(self) -> int:
         """Message bytes read and held back (paused)."""
         rx = self._rx
@@ -918,7 +1056,7 @@ class SCTPTransport(asyncio.Transport):
         self._mux.detach(self)
         self._writing = False
         if self._buffer:
-            self._unsent = list(self._buffer)
+            self._unsent = self._buffer.items()
             self._buffer.clear()
         self._buffer_size = 0
         self._partial.clear()
@@ -1076,6 +1214,27 @@ class SCTPTransport(asyncio.Transport):
         arguments, OSError(EMSGSIZE) for a message larger than the system's
         largest send buffer, a ConnectionError when the association is
         closing or closed."""
+        if self._state == _OPEN and not self._peer_shutdown:
+            # the common case, checked and sent or queued in C
+            # (ext/fastpath.c); all else (errors, EAGAIN, unusual arguments)
+            # below, where nothing was sent or queued
+            buf = self._buffer
+            if not buf:
+                credit = self._credit
+                if credit.left and _try_send(
+                    self._fd, data, stream, ppid, unordered, context, ttl,
+                    self._assoc_id, self._ostreams, self._sndbuf,
+                ):
+                    credit.left -= 1
+                    return
+            else:
+                n = buf.push(data, stream, ppid, unordered, context, ttl,
+                             self._assoc_id, self._ostreams, self._sndbuf)
+                if n:
+                    size = self._buffer_size = self._buffer_size + n
+                    if size > self._high_water:
+                        self._maybe_pause_protocol()
+                    return
         n, stream, ppid, flags, context, ttl = self._check_send(
             data, stream, ppid, unordered, context, ttl
         )
@@ -1105,8 +1264,8 @@ class SCTPTransport(asyncio.Transport):
         item = data if type(data) is bytes else bytes(data)
         buf = self._buffer
         if buf is _NOTHING:
-            buf = self._buffer = collections.deque()
-        buf.append((item, stream, ppid, flags, context, ttl, self._assoc_id, None))
+            buf = self._buffer = _sctp.SendQueue()
+        buf.append(item, stream, ppid, flags, context, ttl, self._assoc_id)
         self._buffer_size += n
         self._maybe_pause_protocol()
 
@@ -1190,11 +1349,7 @@ class SCTPTransport(asyncio.Transport):
         buf = self._buffer
         if buf:
             try:
-                if len(buf) == 1:
-                    _sctp.sendmsg(self._fd, *buf[0], 0.0)
-                    sent = 1
-                else:
-                    sent = _sctp.sendmsgs(self._fd, list(itertools.islice(buf, _SEND_BATCH)), 0.0)
+                _sent, nbytes = buf.flush(self._fd, _SEND_BATCH)
             except (BlockingIOError, InterruptedError):
                 return True
             except OSError as exc:
@@ -1205,10 +1360,7 @@ class SCTPTransport(asyncio.Transport):
                     return False
                 self._fatal_error(exc, None)
                 return False
-            size = self._buffer_size
-            for _ in range(sent):
-                size -= len(buf.popleft()[0])
-            self._buffer_size = size
+            self._buffer_size -= nbytes
             if buf:
                 self._maybe_resume_protocol()
                 return False
@@ -1304,4 +1456,28 @@ class SCTPTransport(asyncio.Transport):
     def set_primary(self, addr: Tuple[Any, ...]) -> None:
         """Send to this peer address by default (multi-homing)."""
         lowlevel.set_primary_addr(self._live_sock(), addr, assoc_id=self._assoc_id)
+
+
+async def _connect_message_socket(
+    protocol_factory: Callable[[], asyncio.BaseProtocol],
+    sock: socket.socket,
+    max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+) -> Tuple["SCTPTransport", asyncio.BaseProtocol]:
+    """create_sctp_connection(protocol_factory, sock=...) for a connected
+    unix message socket (AF_UNIX, SOCK_SEQPACKET): no association to set up,
+    the transport starts on it at once."""
+    if sock.family != socket.AF_UNIX or sock.type != socket.SOCK_SEQPACKET:
+        raise ValueError("a unix socket must be SOCK_SEQPACKET (every read a whole message)")
+    loop = asyncio.get_running_loop()
+    sock.setblocking(False)
+    protocol = protocol_factory()
+    transport = SCTPTransport(loop, sock, protocol, max_message_size=max_message_size)
+    waiter: "asyncio.Future[None]" = loop.create_future()
+    loop.call_soon(transport._start, waiter)
+    try:
+        await waiter
+    except BaseException:
+        transport.abort()
+        raise
+    return transport, protocol
 

@@ -943,10 +943,13 @@ sctp_exec(PyObject *m)
 {
     if (PyModule_AddFunctions(m, aiosctp_core_methods) < 0 ||
         PyModule_AddFunctions(m, aiosctp_msgio_methods) < 0 ||
-        PyModule_AddFunctions(m, aiosctp_sockopt_methods) < 0)
+        PyModule_AddFunctions(m, aiosctp_sockopt_methods) < 0 ||
+        PyModule_AddFunctions(m, aiosctp_fastpath_methods) < 0)
         return -1;
     if (add_core_constants(m) < 0 || aiosctp_msgio_add_constants(m) < 0 ||
         aiosctp_sockopt_add_constants(m) < 0)
+        return -1;
+    if (aiosctp_fastpath_init_types(m) < 0)
         return -1;
     return aiosctp_msgio_init_types(m, aiosctp_get_state(m));
 }

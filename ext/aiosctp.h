@@ -5,6 +5,8 @@
  *              (bindx, connectx, peeloff, getpaddrs/getladdrs, assoc ids)
  *   msgio.c    sendmsg/recvmsg with SCTP ancillary data, notification decoding
  *   sockopt.c  the typed SCTP socket options
+ *   fastpath.c the asyncio transport's per-message receive path (Reader,
+ *              InfoBase: MessageInfo's C layout)
  *
  * Conventions shared by every function of the module:
  *   - the first argument is a file descriptor (int); the Python layer passes
@@ -91,10 +93,19 @@ aiosctp_get_state(PyObject *module)
 /* Create RcvInfo/NxtInfo into st and add them to the module (msgio.c). */
 int aiosctp_msgio_init_types(PyObject *module, aiosctp_state *st);
 
+/* Reader and InfoBase into the module (fastpath.c). */
+int aiosctp_fastpath_init_types(PyObject *module);
+
+/* recvmsgs()' (data, msg_flags, from_addr, info, nxtinfo) of one received
+ * message (steals data), and the control bytes its cmsgs need (msgio.c). */
+PyObject *aiosctp_recv_result(aiosctp_state *st, PyObject *data, struct msghdr *msg);
+size_t aiosctp_recv_cmsg_space(void);
+
 /* Method tables contributed by each file; added to the module in exec. */
 extern PyMethodDef aiosctp_core_methods[];
 extern PyMethodDef aiosctp_msgio_methods[];
 extern PyMethodDef aiosctp_sockopt_methods[];
+extern PyMethodDef aiosctp_fastpath_methods[];
 
 /* Constants each file adds to the module (returns -1 on error). */
 int aiosctp_msgio_add_constants(PyObject *module);

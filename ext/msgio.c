@@ -559,6 +559,18 @@ msgio_recvmsg(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return recv_result(aiosctp_get_state(module), data, &msg);
 }
 
+PyObject *
+aiosctp_recv_result(aiosctp_state *st, PyObject *data, struct msghdr *msg)
+{
+    return recv_result(st, data, msg);
+}
+
+size_t
+aiosctp_recv_cmsg_space(void)
+{
+    return sizeof(recv_cmsg_t);
+}
+
 /* ---- batched I/O: recvmmsg / sendmmsg ------------------------------------- */
 
 #define MAX_BATCH 64

@@ -76,7 +76,9 @@ def test_ubsan_build_runs_the_low_level_tests():
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout", "120",
          "-o", "addopts=", os.path.join(HERE, "test_lowlevel.py"),
-         os.path.join(HERE, "test_events.py"), os.path.join(HERE, "test_badinput.py")],
+         os.path.join(HERE, "test_events.py"), os.path.join(HERE, "test_badinput.py"),
+         # the transport's C path (ext/fastpath.c) over kernel SCTP
+         os.path.join(HERE, "test_fastpath_sctp.py")],
         capture_output=True, text=True, env=env, cwd=UBSAN_PKG, timeout=1200)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
