@@ -44,6 +44,7 @@ from .connection import (
     _check_port,
     _check_timeout,
     _numeric,
+    _peername,
     _prepare,
     _resolve_groups,
     _subscribe,
@@ -201,10 +202,12 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             # the listening socket: nothing to set again.
             _widen_buffer(conn)
             assoc_id = ostreams = instreams = 0
+            extra = None
             try:
                 status = lowlevel.get_status(conn)
                 assoc_id, ostreams, instreams = (
                     status.assoc_id, status.outstreams, status.instreams)
+                extra = _peername(status)
             except OSError:
                 # Already ended by the peer (what it sent, and the
                 # notifications saying so, are queued: serve them).
@@ -219,6 +222,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
                 ostreams=ostreams,
                 instreams=instreams,
                 max_message_size=self._max_message_size,
+                extra=extra,
                 events=self._events,
             )
         except Exception as exc:

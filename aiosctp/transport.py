@@ -165,6 +165,10 @@ class _Mux:
     credit: _SendCredit
     #: "one-to-one" or "one-to-many"
     style = "one-to-many"
+    #: True while the owner reads for the transport (its read loop runs):
+    #: an association ending meanwhile is finished by the owner once the
+    #: read is over, not from a later turn of the loop.
+    reading_now = False
 
     def transport_started(self, transport: "SCTPTransport") -> None:
         """connection_made() was called: messages may flow."""
@@ -200,7 +204,8 @@ class _OwnedSocket(_Mux):
     """The owner of a one-to-one socket: the transport's own, read and
     written only for it (the one read loop of _rxcore)."""
 
-    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch")
+    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch",
+                 "reading_now")
     style = "one-to-one"
 
     def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
@@ -211,6 +216,7 @@ class _OwnedSocket(_Mux):
         self._reading = False  # reader registered
         self._writing = False  # writer registered
         self._batch = 4
+        self.reading_now = False
 
     def transport_started(self, transport: "SCTPTransport") -> None:
         self.reading_changed(transport, transport._reading_paused)
@@ -231,13 +237,22 @@ class _OwnedSocket(_Mux):
         """Read batches until the queue is empty (a short batch), the
         transport pauses or ends."""
         fd = self._fd
-        self._batch = _rxcore.read_loop(
-            lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
-            self._batch,
-            lambda items: transport._read_items(items) and self._reading,
-            transport._read_failed,
-            transport._is_ending,
-        )
+        self.reading_now = True
+        try:
+            self._batch = _rxcore.read_loop(
+                lambda batch: _sctp.recvmsgs(fd, RECV_BUFSIZE, batch),
+                self._batch,
+                lambda items: transport._read_items(items) and self._reading,
+                transport._read_failed,
+                transport._is_ending,
+            )
+        finally:
+            self.reading_now = False
+            if transport._cause is not None:
+                # Ended by what was just read (SHUTDOWN_COMP, COMM_LOST, end
+                # of file), and all that was queued is read: connection_lost
+                # now, not two turns of the loop later.
+                transport._finish()
 
     def want_write(self, transport: "SCTPTransport") -> None:
         if not self._writing:
@@ -795,12 +810,16 @@ class SCTPTransport(asyncio.Transport):
         cause = self._cause
         if cause is None:
             cause = self._cause = _rxcore.EndCause()
-            self._loop.call_soon(self._finish)
+            if not self._mux.reading_now:  # else the owner finishes after the read
+                self._loop.call_soon(self._finish)
         cause.offer(exc, rank, code)
 
     def _finish(self) -> None:
+        """From a loop callback (never from a caller's method): the
+        association has ended; connection_lost at once."""
         if self._state != _CLOSED:
-            self._force_close(self._cause.exc if self._cause is not None else None)
+            self._force_close(self._cause.exc if self._cause is not None else None,
+                              now=True)
 
     def _fatal_error(self, exc: Exception, message: Optional[str]) -> None:
         """Abort the association and report ``exc`` to connection_lost."""
@@ -823,9 +842,12 @@ class SCTPTransport(asyncio.Transport):
             self._remove_writer()
             self._mux.abort(self, self._is_ending())
 
-    def _force_close(self, exc: Optional[Exception], *, aborted: bool = False) -> None:
+    def _force_close(
+        self, exc: Optional[Exception], *, aborted: bool = False, now: bool = False
+    ) -> None:
         """The one way out: stop reading and writing, keep what was never
-        sent for the report, and call connection_lost from the loop."""
+        sent for the report, and call connection_lost from the loop (``now``:
+        at once, when this is already a loop callback)."""
         if self._state == _CLOSED:
             return
         self._state = _CLOSED
@@ -839,7 +861,10 @@ class SCTPTransport(asyncio.Transport):
         if self._rx:
             self._rx.clear()
         self._notif_parts.clear()
-        self._loop.call_soon(self._call_connection_lost, exc, aborted)
+        if now:
+            self._call_connection_lost(exc, aborted)
+        else:
+            self._loop.call_soon(self._call_connection_lost, exc, aborted)
 
     def _lost_exception(
         self, exc: Optional[Exception], aborted: bool, nmsgs: int, nbytes: int
