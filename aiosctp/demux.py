@@ -190,8 +190,10 @@ class Demux(_Mux):
 
     def cancel(self, assoc_id: int) -> None:
         """Give up an association connect() started and that is not up yet:
-        ABORT it (no further INIT)."""
-        if self._pending.pop(assoc_id, None) is not None:
+        ABORT it (no further INIT). Its entry stays until its AssocChange
+        comes (CANT_STR_ASSOC, or a COMM_UP read after the ABORT): that one
+        is not taken for a new incoming association."""
+        if assoc_id in self._pending:
             self._abort(assoc_id)
 
     def cancel_all(self, exc: BaseException) -> None:
@@ -211,7 +213,7 @@ class Demux(_Mux):
                 waiter.set_exception(_connection_error(event))
             return None
         t = None
-        if not waiter.done():  # else given up meanwhile
+        if not waiter.done():  # else given up meanwhile (and aborted)
             try:
                 t = factory(assoc_id, event.outbound_streams, event.inbound_streams, self)
             except Exception as exc:
