@@ -250,6 +250,24 @@ def _new_socket(family: int, kind: int) -> socket.socket:
     return sock
 
 
+def _peername(status: lowlevel.Status) -> Optional[Dict[str, Any]]:
+    """The transport's ``peername`` from SCTP_STATUS's primary path: what
+    getpeername() gives, without the call (None: ask getpeername). The
+    kernel's getpeername() reports an IPv6 scope only for link-local
+    addresses (those are left to it) and no flow label."""
+    addr = status.primary.address
+    if addr is None:
+        return None
+    if len(addr) == 4:
+        try:
+            if ipaddress.ip_address(addr[0]).is_link_local:
+                return None
+        except ValueError:
+            return None
+        addr = (addr[0], addr[1], 0, 0)
+    return {"peername": addr}
+
+
 _SCTP_RECVRCVINFO = 32  # linux/sctp.h
 _ASSOC_CHANGE = _sctp.SCTP_ASSOC_CHANGE
 _CONNECTING = (lowlevel.AssocState.COOKIE_WAIT, lowlevel.AssocState.COOKIE_ECHOED)
@@ -554,9 +572,11 @@ async def create_sctp_connection(
                 # and the notifications saying so are queued; COMM_UP gives
                 # the streams).
         _widen_buffer(sock)
+        extra = None
         if status is not None:
             assoc_id, ostreams_up, instreams_up = (
                 status.assoc_id, status.outstreams, status.instreams)
+            extra = _peername(status)
         protocol = protocol_factory()
         transport = SCTPTransport(
             loop,
@@ -566,6 +586,7 @@ async def create_sctp_connection(
             ostreams=ostreams_up,
             instreams=instreams_up,
             max_message_size=max_message_size,
+            extra=extra,
             events=_deliver_set(wanted),
         )
         # connection_made now, from this task: no loop turn for it. The

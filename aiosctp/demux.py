@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import _rxcore, _sctp, events
 from .log import logger
@@ -31,6 +31,7 @@ from .transport import (
     _Mux,
     _next_batch,
     _SendCredit,
+    _connection_error,
 )
 
 __all__ = ["Demux", "Dropped"]
@@ -96,6 +97,9 @@ class Demux(_Mux):
         self._batch = 4
         self._notif_parts: List[bytes] = []
         self._paused: Set[SCTPTransport] = set()
+        #: associations started here (connect()) and not yet up: their
+        #: transport factory and the future their transport goes to
+        self._pending: Dict[int, Tuple[TransportFactory, "asyncio.Future[SCTPTransport]"]] = {}
         # what could be given to no association (see Dropped)
         self._dropped_messages = 0
         self._dropped_bytes = 0
@@ -202,7 +206,11 @@ class Demux(_Mux):
                 return
             t = self.transports.get(assoc_id)
             if t is None:
-                if isinstance(event, events.AssocChange) and event.state == _COMM_UP:
+                if assoc_id in self._pending and isinstance(event, events.AssocChange):
+                    t = self._connected(event)
+                    if t is None:
+                        return  # the attempt failed or was given up (said so)
+                elif isinstance(event, events.AssocChange) and event.state == _COMM_UP:
                     t = self._new_association(event)
                     if t is None:
                         return  # refused (said so) or ended at once
@@ -292,6 +300,67 @@ class Demux(_Mux):
             return None
         self.transports[assoc_id] = t
         t._start()
+        return None if t._is_closed() else t
+
+    # associations started from this socket
+
+    def connect(
+        self,
+        family: int,
+        addrs: Sequence[Tuple[Any, ...]],
+        factory: TransportFactory,
+        waiter: "asyncio.Future[SCTPTransport]",
+    ) -> int:
+        """Start an association from this socket (connectx) and return its
+        id. Its COMM_UP goes to ``factory`` (not to the factory of incoming
+        associations); the transport made, started, is ``waiter``'s result;
+        CANT_STR_ASSOC/COMM_LOST before it is up, its exception."""
+        assoc_id: int = _sctp.connectx(self._fd, family, list(addrs), 0.0)
+        self._pending[assoc_id] = (factory, waiter)
+        self._update_reader()  # a socket that does not listen is read too
+        return assoc_id
+
+    def cancel(self, assoc_id: int) -> None:
+        """Give up an association connect() started and that is not up yet:
+        ABORT it (no further INIT). Its entry stays until its AssocChange
+        comes (CANT_STR_ASSOC, or a COMM_UP read after the ABORT): that one
+        is not taken for a new incoming association."""
+        if assoc_id in self._pending:
+            self._abort(assoc_id)
+
+    def cancel_all(self, exc: BaseException) -> None:
+        """Give up every association connect() started and not yet up."""
+        pending, self._pending = self._pending, {}
+        for assoc_id, (_factory, waiter) in pending.items():
+            self._abort(assoc_id)
+            if not waiter.done():
+                waiter.set_exception(exc)
+
+    def _connected(self, event: events.AssocChange) -> Optional[SCTPTransport]:
+        """The first AssocChange of an association connect() started."""
+        assoc_id = event.assoc_id
+        factory, waiter = self._pending.pop(assoc_id)
+        if event.state != _COMM_UP:
+            if not waiter.done():
+                waiter.set_exception(_connection_error(event))
+            return None
+        t = None
+        if not waiter.done():  # else given up meanwhile (and aborted)
+            try:
+                t = factory(assoc_id, event.outbound_streams, event.inbound_streams, self)
+            except Exception as exc:
+                waiter.set_exception(exc)
+        if t is None:
+            self._abort(assoc_id)
+            return None
+        self.transports[assoc_id] = t
+        started: "asyncio.Future[None]" = self._loop.create_future()
+        t._start(started)
+        failed = started.exception()
+        if failed is not None:
+            waiter.set_exception(failed)
+            return None
+        waiter.set_result(t)
         return None if t._is_closed() else t
 
     def _abort(self, assoc_id: int) -> None:

@@ -10,10 +10,24 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type, Union
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Any,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Type,
+    Union,
+)
 
 from . import lowlevel
 from .connection import (
+    Address,
     AddrSpec,
     Configure,
     _check_configure,
@@ -28,13 +42,23 @@ from .connection import (
     _check_int,
     _check_max_message_size,
     _check_port,
+    _check_timeout,
+    _numeric,
+    _peername,
     _prepare,
+    _resolve_groups,
+    _subscribe,
+    _usable,
+    _within,
     _resolve_all,
     _widen_buffer,
     _ev,
 )
 from .demux import Demux, Dropped
 from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _Owner
+
+if TYPE_CHECKING:
+    from .highlevel import Association
 
 __all__ = ["SCTPServer", "create_sctp_server"]
 
@@ -54,6 +78,9 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
     #: The notifications passed to each association's protocol (None: all);
     #: set by create_sctp_server().
     _events: Optional[AbstractSet[Type[_ev.Event]]] = None
+    #: The notifications the socket is subscribed to (set by
+    #: create_sctp_server(); connect() may add to them).
+    _subscribed: AbstractSet[Type[_ev.Event]] = _ev.DEFAULT
 
     def __init__(
         self,
@@ -184,10 +211,12 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             # the listening socket: nothing to set again.
             _widen_buffer(conn)
             assoc_id = ostreams = instreams = 0
+            extra = None
             try:
                 status = lowlevel.get_status(conn)
                 assoc_id, ostreams, instreams = (
                     status.assoc_id, status.outstreams, status.instreams)
+                extra = _peername(status)
             except OSError:
                 # Already ended by the peer (what it sent, and the
                 # notifications saying so, are queued: serve them).
@@ -202,6 +231,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
                 ostreams=ostreams,
                 instreams=instreams,
                 max_message_size=self._max_message_size,
+                extra=extra,
                 events=self._events,
             )
         except Exception as exc:
@@ -239,6 +269,176 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         self._transports.add(t)
         return t
 
+    # associations started from a one-to-many socket
+
+    async def create_connection(
+        self,
+        protocol_factory: ProtocolFactory,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        *,
+        remote_addrs: Optional[Sequence[AddrSpec]] = None,
+        ostreams: Optional[int] = None,
+        instreams: Optional[int] = None,
+        max_message_size: Optional[int] = None,
+        configure: None = None,
+        timeout: Optional[float] = None,
+        events: Optional[Iterable[Type[_ev.Event]]] = None,
+    ) -> Tuple[SCTPTransport, asyncio.BaseProtocol]:
+        """Start an association from this one-to-many server's own socket
+        (as gen_sctp's ``connect`` on a listening socket, or Java's
+        ``SctpMultiChannel``) and return ``(transport, protocol)`` once it
+        is up (COMM_UP). The association is served by ``protocol_factory()``
+        (not by the server's own factory), shares the socket with the
+        others, and is closed with the server (``close()``).
+
+        The options are those of :func:`aiosctp.create_sctp_connection`
+        that can differ per association: the peer (``host``/``port``,
+        ``remote_addrs``), ``ostreams``/``instreams`` (INIT's stream counts,
+        the server's own by default), ``max_message_size`` (the server's by
+        default), ``timeout`` (bounds the set-up: on expiry the attempt is
+        aborted, no further INIT, TimeoutError) and ``events`` (the
+        notifications passed to the protocol; what the socket is not yet
+        subscribed to is added to its subscription). The local addresses,
+        family and socket options are the server's: ``configure`` is not
+        applicable to one association of a shared socket (ValueError; pass
+        ``configure`` to :func:`create_sctp_server`).
+
+        Refused (CANT_STR_ASSOC): ConnectionRefusedError. A server that is
+        not one-to-many: ValueError; closed: ConnectionError."""
+        loop = self._loop
+        _check_factory(protocol_factory)
+        demux = self._demux
+        if demux is None:
+            raise ValueError(
+                "create_connection() needs a one-to-many server (style='one-to-many'); "
+                "a one-to-one socket cannot start associations"
+            )
+        if configure is not None:
+            raise ValueError(
+                "configure does not apply to one association of a shared one-to-many "
+                "socket: pass it to create_sctp_server()/serve() (it then applies to "
+                "every association), or use ostreams/instreams"
+            )
+        host = _check_host(host)
+        if ostreams is not None:
+            ostreams = _check_int(ostreams, "ostreams", 1, 65535)
+        if instreams is not None:
+            instreams = _check_int(instreams, "instreams", 1, 65535)
+        size = (self._max_message_size if max_message_size is None
+                else _check_max_message_size(max_message_size))
+        timeout = _check_timeout(timeout)
+        wanted = _ev.event_set(events)
+        if port is not None:
+            port = _check_port(port, allow_zero=False)
+        specs: List[Tuple[str, int]] = []
+        if host is not None:
+            if port is None:
+                raise ValueError("port is required with host")
+            specs.append((host, port))
+        if remote_addrs is not None:
+            specs.extend(_addr_specs(remote_addrs, port, "remote_addrs"))
+        if not specs:
+            raise ValueError("host and port (or remote_addrs) are required")
+        for _, p in specs:
+            if p == 0:
+                raise ValueError("port 0 cannot be connected to")
+        if self._closed or self._sock is None:
+            raise ConnectionError(f"{self!r} is closed")
+        deadline = None if timeout is None else loop.time() + timeout
+        fam = self._sock.family
+        bound = None if all(_numeric(h) for h, _ in specs) else deadline
+        groups = await _within(
+            loop, _resolve_groups(loop, specs, socket.AF_UNSPEC), bound, f"resolving {specs!r}")
+        addrs = _usable(groups, fam)
+        if self._closed or self._sock is None:
+            raise ConnectionError(f"{self!r} is closed")
+        sock = self._sock
+        if not wanted <= self._subscribed:
+            # The subscription is the socket's: add what this one asks for
+            # (the other associations' filters keep it from them).
+            self._subscribed = frozenset(self._subscribed | wanted)
+            _subscribe(sock, self._subscribed)
+        deliver = _deliver_set(wanted)
+
+        def factory(assoc_id: int, ostreams_up: int, instreams_up: int,
+                    mux: Demux) -> Optional[SCTPTransport]:
+            t = SCTPTransport(
+                loop, mux.sock, protocol_factory(), assoc_id=assoc_id, mux=mux, owner=self,
+                ostreams=ostreams_up, instreams=instreams_up, max_message_size=size,
+                events=deliver,
+            )
+            self._transports.add(t)
+            return t
+
+        waiter: "asyncio.Future[SCTPTransport]" = loop.create_future()
+        target = addrs[0] if len(addrs) == 1 else addrs
+        saved = None
+        if ostreams is not None or instreams is not None:
+            # SCTP_INITMSG is read when an association is made: set it for
+            # this one only (nothing else runs before it is put back).
+            saved = lowlevel.get_initmsg(sock)
+            lowlevel.set_initmsg(sock, ostreams=ostreams or saved.ostreams,
+                                 instreams=instreams or saved.instreams)
+        try:
+            assoc_id = demux.connect(fam, addrs, factory, waiter)
+        finally:
+            if saved is not None:
+                lowlevel.set_initmsg(sock, ostreams=saved.ostreams, instreams=saved.instreams)
+
+        def expire() -> None:
+            if not waiter.done():
+                waiter.set_exception(TimeoutError(
+                    errno.ETIMEDOUT, f"SCTP association to {target!r} not up within the timeout"))
+
+        timer = None if deadline is None else loop.call_at(deadline, expire)
+        try:
+            transport = await waiter
+        except BaseException:
+            demux.cancel(assoc_id)  # not up: ABORT, no further INIT
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                waiter.result().abort()  # up just as we gave up
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        return transport, transport.get_protocol()
+
+    async def connect(
+        self,
+        host: Optional[str] = None,
+        port: Optional[int] = None,
+        *,
+        remote_addrs: Optional[Sequence[AddrSpec]] = None,
+        ostreams: Optional[int] = None,
+        instreams: Optional[int] = None,
+        max_message_size: Optional[int] = None,
+        configure: None = None,
+        timeout: Optional[float] = None,
+        events: Optional[Iterable[Type[_ev.Event]]] = None,
+        max_queue: int = 128,
+        max_notifications: int = 100_000,
+    ) -> "Association":
+        """:meth:`create_connection` for the high-level API: an
+        :class:`aiosctp.Association` started from this one-to-many
+        server's socket (a server made by :func:`aiosctp.serve` or
+        :func:`create_sctp_server`; its handler or factory does not serve
+        it). ``max_queue`` and ``max_notifications`` as for
+        :func:`aiosctp.connect`."""
+        from .highlevel import _AssociationProtocol, _check_limit
+
+        loop = self._loop
+        max_queue = _check_limit(max_queue, "max_queue")
+        max_notifications = _check_limit(max_notifications, "max_notifications")
+        _, protocol = await self.create_connection(
+            lambda: _AssociationProtocol(loop, max_queue, None, max_notifications),
+            host, port, remote_addrs=remote_addrs, ostreams=ostreams, instreams=instreams,
+            max_message_size=max_message_size, configure=configure, timeout=timeout,
+            events=events,
+        )
+        assert isinstance(protocol, _AssociationProtocol)
+        return protocol.association
+
     def _transport_lost(self, transport: SCTPTransport) -> None:
         self._transports.discard(transport)
         self._check_closed()
@@ -255,6 +455,8 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             self._accept_retry = None
         if self._demux is not None:
             self._demux.stop_listening()
+            self._demux.cancel_all(ConnectionAbortedError(
+                errno.ECONNABORTED, "the server was closed before the association was up"))
         else:
             self._remove_acceptor()
             if self._sock is not None:
@@ -440,6 +642,7 @@ async def create_sctp_server(
             nodelay=nodelay,
         )
         server._events = _deliver_set(wanted)
+        server._subscribed = wanted
     except BaseException:
         sock.close()
         raise

@@ -167,6 +167,10 @@ class _Mux:
     credit: _SendCredit
     #: "one-to-one" or "one-to-many"
     style = "one-to-many"
+    #: True while the owner reads for the transport (its read loop runs):
+    #: an association ending meanwhile is finished by the owner once the
+    #: read is over, not from a later turn of the loop.
+    reading_now = False
 
     def transport_started(self, transport: "SCTPTransport") -> None:
         """connection_made() was called: messages may flow."""
@@ -223,7 +227,7 @@ class _OwnedSocket(_Mux):
     Python path whole."""
 
     __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_reader",
-                 "_cut")
+                 "_cut", "reading_now")
     style = "one-to-one"
     #: every read is a whole message without SCTP information (unix socket)
     _whole = False
@@ -238,6 +242,7 @@ class _OwnedSocket(_Mux):
         self._batch = 4
         self._reader: Optional[_sctp.Reader] = None
         self._cut = False  # a message was cut (unix socket): the end follows
+        self.reading_now = False
 
     def transport_started(self, transport: "SCTPTransport") -> None:
         self.reading_changed(transport, transport._reading_paused)
@@ -266,6 +271,7 @@ class _OwnedSocket(_Mux):
         """Read batches until the queue is empty (a short batch), the
         transport pauses or ends (the one read loop of _rxcore.read_loop,
         with the C core delivering whole messages)."""
+        self.reading_now = True
         reader = self._reader
         if reader is None:
             reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
@@ -322,6 +328,12 @@ class _OwnedSocket(_Mux):
                     break
         finally:
             self._batch = batch
+            self.reading_now = False
+            if transport._cause is not None:
+                # Ended by what was just read (SHUTDOWN_COMP, COMM_LOST, end
+                # of file), and all that was queued is read: connection_lost
+                # now, not two turns of the loop later.
+                transport._finish()
 
     def want_write(self, transport: "SCTPTransport") -> None:
         if not self._writing:
@@ -1016,15 +1028,19 @@ class SCTPTransport(asyncio.Transport):
         cause = self._cause
         if cause is None:
             cause = self._cause = _rxcore.EndCause()
-            self._loop.call_soon(self._finish)
+            if not self._mux.reading_now:  # else the owner finishes after the read
+                self._loop.call_soon(self._finish)
         cause.offer(exc, rank, code)
 
     def _finish(self) -> None:
+        """From a loop callback (never from a caller's method): the
+        association has ended; connection_lost at once."""
         if self._state != _CLOSED:
             if self._aborting:  # the user's abort(): not the COMM_LOST it caused
-                self._force_close(None, aborted=True)
+                self._force_close(None, aborted=True, now=True)
             else:
-                self._force_close(self._cause.exc if self._cause is not None else None)
+                self._force_close(self._cause.exc if self._cause is not None else None,
+                                  now=True)
 
     def _fatal_error(self, exc: Exception, message: Optional[str]) -> None:
         """Abort the association and report ``exc`` to connection_lost."""
@@ -1047,9 +1063,12 @@ class SCTPTransport(asyncio.Transport):
             self._remove_writer()
             self._mux.abort(self, self._is_ending())
 
-    def _force_close(self, exc: Optional[Exception], *, aborted: bool = False) -> None:
+    def _force_close(
+        self, exc: Optional[Exception], *, aborted: bool = False, now: bool = False
+    ) -> None:
         """The one way out: stop reading and writing, keep what was never
-        sent for the report, and call connection_lost from the loop."""
+        sent for the report, and call connection_lost from the loop (``now``:
+        at once, when this is already a loop callback)."""
         if self._state == _CLOSED:
             return
         self._state = _CLOSED
@@ -1063,7 +1082,10 @@ class SCTPTransport(asyncio.Transport):
         if self._rx:
             self._rx.clear()
         self._notif_parts.clear()
-        self._loop.call_soon(self._call_connection_lost, exc, aborted)
+        if now:
+            self._call_connection_lost(exc, aborted)
+        else:
+            self._loop.call_soon(self._call_connection_lost, exc, aborted)
 
     def _lost_exception(
         self, exc: Optional[Exception], aborted: bool, nmsgs: int, nbytes: int

@@ -35,3 +35,23 @@ def test_user_program_passes_and_a_misspelt_keyword_fails(tmp_path: Path) -> Non
     res = mypy(bad, cache)
     assert res.returncode == 1, res.stdout + res.stderr
     assert 'Unexpected keyword argument "timout"' in res.stdout, res.stdout
+
+
+def test_one_to_many_client_options_are_typed(tmp_path: Path) -> None:
+    """SCTPServer.connect()/create_connection(): a misspelt keyword, and a
+    ``configure`` hook (not applicable to one association of a shared
+    socket), are refused by mypy."""
+    cache = tmp_path / "cache"
+    text = PROGRAM.read_text()
+    for good, bad, message in [
+        ("timeout=3.0,", "timout=3.0,", 'Unexpected keyword argument "timout"'),
+        ("max_message_size=None, configure=None,", "max_message_size=None, configure=configure,",
+         'Argument "configure" to "create_connection" of "SCTPServer"'),
+        ("max_queue=16,", "max_queue_size=16,", 'Unexpected keyword argument "max_queue_size"'),
+    ]:
+        assert good in text, good
+        path = tmp_path / f"wrong_{len(list(tmp_path.iterdir()))}.py"  # own cache entry
+        path.write_text(text.replace(good, bad, 1))
+        res = mypy(path, cache)
+        assert res.returncode == 1, res.stdout + res.stderr
+        assert message in res.stdout, res.stdout

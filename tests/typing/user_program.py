@@ -82,3 +82,23 @@ async def servers(lsock: socket.socket) -> List[aiosctp.SCTPServer]:
     )
     s3 = await aiosctp.serve(handler, sock=lsock, configure=None, events=None)
     return [s1, s2, s3]
+
+
+async def one_to_many_client() -> None:
+    # A one-to-many endpoint that only starts associations (port 0, not listening).
+    endpoint = await aiosctp.serve(handler, None, 0, style="one-to-many", start_serving=False,
+                                   configure=configure)
+    a: aiosctp.Association = await endpoint.connect(
+        "127.0.0.1", 3868, remote_addrs=["127.0.0.2"], ostreams=4, instreams=4,
+        max_message_size=1 << 16, configure=None, timeout=3.0, events=events.DEFAULT,
+        max_queue=16, max_notifications=1000,
+    )
+    await a.send(b"ASPUP", stream=0, ppid=3)
+    pair: Tuple[aiosctp.SCTPTransport, asyncio.BaseProtocol] = \
+        await endpoint.create_connection(
+            Diameter, "127.0.0.1", 3869, remote_addrs=None, ostreams=None, instreams=None,
+            max_message_size=None, configure=None, timeout=2.0, events=[events.SendFailed],
+        )
+    pair[0].close()
+    endpoint.close()
+    await endpoint.wait_closed()
