@@ -71,9 +71,14 @@ def next_batch(batch: int, items: Sequence[Item]) -> int:
     after a full one (up to MAX_BATCH), and shrunk so that a read brings at
     most RECV_BATCH_BYTES of messages (see there)."""
     n = len(items)
+    return batch_after(batch, n, sum([len(item[0]) for item in items]) if n >= batch else 0)
+
+
+def batch_after(batch: int, n: int, nbytes: int) -> int:
+    """:func:`next_batch` from the count and the bytes of a read of
+    ``batch`` (what the C core's readers report)."""
     if n < batch:
         return batch // 2 if batch > MIN_BATCH and n < batch // 2 else batch
-    nbytes = sum([len(item[0]) for item in items])
     if nbytes > RECV_BATCH_BYTES:
         return max(1, batch * RECV_BATCH_BYTES // nbytes)
     if batch < MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:

@@ -29,7 +29,6 @@ from .transport import (
     SENDS_PER_TURN,
     SCTPTransport,
     _Mux,
-    _next_batch,
     _SendCredit,
     _connection_error,
 )
@@ -164,7 +163,7 @@ class Demux(_Mux):
                 if not self._reader_added:
                     break
                 short = n < batch
-                batch = _next_batch(batch, n, nbytes)
+                batch = _rxcore.batch_after(batch, n, nbytes)
                 if short:
                     break
                 rounds += 1

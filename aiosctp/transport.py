@@ -56,8 +56,6 @@ DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 # has used.
 RECV_BUFSIZE = _rxcore.RECV_BUFSIZE
 RECV_BATCH_BYTES = _rxcore.RECV_BATCH_BYTES
-_MIN_BATCH = _rxcore.MIN_BATCH
-_MAX_BATCH = _rxcore.MAX_BATCH
 _MAX_ROUNDS = _rxcore.MAX_ROUNDS
 join_notification = _rxcore.join_notification
 next_batch = _rxcore.next_batch
@@ -202,17 +200,6 @@ class _Mux:
         """After connection_lost: the socket is no longer the transport's."""
 
 
-def _next_batch(batch: int, n: int, nbytes: int) -> int:
-    """_rxcore.next_batch from the count and bytes of a read."""
-    if n < batch:
-        return batch // 2 if batch > _MIN_BATCH and n < batch // 2 else batch
-    if nbytes > RECV_BATCH_BYTES:
-        return max(1, batch * RECV_BATCH_BYTES // nbytes)
-    if batch < _MAX_BATCH and nbytes * 2 <= RECV_BATCH_BYTES:
-        return batch * 2
-    return batch
-
-
 class _OwnedSocket(_Mux):
     """The owner of a one-to-one socket: the transport's own, read and
     written only for it.
@@ -320,7 +307,7 @@ class _OwnedSocket(_Mux):
                 if not (go_on and self._reading) or self._cut:
                     break
                 short = n < batch
-                batch = _next_batch(batch, n, nbytes)
+                batch = _rxcore.batch_after(batch, n, nbytes)
                 if short:
                     break
                 rounds += 1

@@ -145,6 +145,21 @@ PyObject *aiosctp_unpack_addrs(const char *buf, size_t size, int count);
 PyObject *aiosctp_int_list(const void *buf, size_t count, size_t width,
                            int is_signed);
 
+/* ---- received control data (msgio.c) --------------------------------- */
+
+/* The next cmsg at level SCTP after prev (NULL: from the first), checked
+ * against the end of the control data the kernel filled (a cmsg cut by
+ * MSG_CTRUNC carries a shortened cmsg_len); *datalen is its data's size.
+ * NULL at the end or at a malformed cmsg: nothing after it is trusted. */
+struct cmsghdr *aiosctp_next_sctp_cmsg(struct msghdr *msg, struct cmsghdr *prev,
+                                       size_t *datalen);
+
+/* The receive information of a SCTP_RCVINFO or SCTP_SNDRCV cmsg as an
+ * sctp_rcvinfo (ppid in network order, as the kernel gives it): 1, or 0
+ * when the cmsg is of another type or too short. */
+int aiosctp_cmsg_rcvinfo(const struct cmsghdr *cmsg, size_t datalen,
+                         struct sctp_rcvinfo *out);
+
 /* ---- waiting with a timeout (aiosctp.c) ------------------------------- */
 
 /* Wait until fd is readable (writing=0) or writable (writing=1).

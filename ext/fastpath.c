@@ -347,45 +347,16 @@ fp_recvmmsg_call(int fd, int nonblock, void *data)
 }
 
 /* The receive information of msg (SCTP_RCVINFO or SCTP_SNDRCV), every cmsg
- * bounds-checked as walk_recv_cmsg does: 1 found, 0 not. */
+ * bounds-checked (aiosctp_next_sctp_cmsg): 1 found, 0 not. */
 static int
 find_rcvinfo(struct msghdr *msg, struct sctp_rcvinfo *out)
 {
-    struct cmsghdr *cmsg;
-    const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+    struct cmsghdr *cmsg = NULL;
+    size_t datalen;
 
-    if (msg->msg_control == NULL)
-        return 0;
-    for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
-         cmsg = CMSG_NXTHDR(msg, cmsg)) {
-        const char *data = (const char *)CMSG_DATA(cmsg);
-        size_t datalen;
-        if (cmsg->cmsg_len < CMSG_LEN(0) ||
-            (size_t)(end - (const char *)cmsg) < cmsg->cmsg_len)
-            return 0;
-        datalen = cmsg->cmsg_len - (size_t)(data - (const char *)cmsg);
-        if (cmsg->cmsg_level != IPPROTO_SCTP)
-            continue;
-        if (cmsg->cmsg_type == SCTP_RCVINFO &&
-            datalen >= sizeof(struct sctp_rcvinfo)) {
-            memcpy(out, data, sizeof(*out));
+    while ((cmsg = aiosctp_next_sctp_cmsg(msg, cmsg, &datalen)) != NULL)
+        if (aiosctp_cmsg_rcvinfo(cmsg, datalen, out))
             return 1;
-        }
-        if (cmsg->cmsg_type == SCTP_SNDRCV &&
-            datalen >= sizeof(struct sctp_sndrcvinfo)) {
-            struct sctp_sndrcvinfo si;
-            memcpy(&si, data, sizeof(si));
-            memset(out, 0, sizeof(*out));
-            out->rcv_sid = si.sinfo_stream;
-            out->rcv_ssn = si.sinfo_ssn;
-            out->rcv_flags = si.sinfo_flags;
-            out->rcv_ppid = si.sinfo_ppid;
-            out->rcv_tsn = si.sinfo_tsn;
-            out->rcv_context = si.sinfo_context;
-            out->rcv_assoc_id = si.sinfo_assoc_id;
-            return 1;
-        }
-    }
     return 0;
 }
 

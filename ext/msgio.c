@@ -335,30 +335,68 @@ make_info(PyTypeObject *type, const long long *v, int n)
 /* RcvInfo from an SCTP_RCVINFO or SCTP_SNDRCV cmsg whose whole payload is
  * within the control data (checked by the caller); NULL without an
  * exception when the cmsg is of another type. */
-static PyObject *
-rcvinfo_new(aiosctp_state *st, const struct cmsghdr *cmsg, size_t datalen)
+struct cmsghdr *
+aiosctp_next_sctp_cmsg(struct msghdr *msg, struct cmsghdr *prev, size_t *datalen)
 {
-    long long v[8];
-    if (cmsg->cmsg_type == SCTP_RCVINFO &&
-        datalen >= sizeof(struct sctp_rcvinfo)) {
-        struct sctp_rcvinfo ri;
-        memcpy(&ri, CMSG_DATA(cmsg), sizeof(ri));
-        v[0] = ri.rcv_sid; v[1] = ri.rcv_ssn; v[2] = ri.rcv_flags;
-        v[3] = ntohl(ri.rcv_ppid); v[4] = ri.rcv_tsn; v[5] = ri.rcv_cumtsn;
-        v[6] = ri.rcv_context; v[7] = ri.rcv_assoc_id;
-        return make_info(st->rcvinfo_type, v, 8);
+    const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+    struct cmsghdr *cmsg;
+
+    if (msg->msg_control == NULL)
+        return NULL;
+    for (cmsg = prev == NULL ? CMSG_FIRSTHDR(msg) : CMSG_NXTHDR(msg, prev);
+         cmsg != NULL; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+        if (cmsg->cmsg_len < CMSG_LEN(0) ||
+            (size_t)(end - (const char *)cmsg) < cmsg->cmsg_len)
+            return NULL; /* malformed or past the end: nothing more to trust */
+        if (cmsg->cmsg_level == IPPROTO_SCTP) {
+            *datalen = cmsg->cmsg_len -
+                       (size_t)((const char *)CMSG_DATA(cmsg) - (const char *)cmsg);
+            return cmsg;
+        }
+    }
+    return NULL;
+}
+
+int
+aiosctp_cmsg_rcvinfo(const struct cmsghdr *cmsg, size_t datalen,
+                     struct sctp_rcvinfo *out)
+{
+    if (cmsg->cmsg_type == SCTP_RCVINFO && datalen >= sizeof(*out)) {
+        memcpy(out, CMSG_DATA(cmsg), sizeof(*out));
+        return 1;
     }
     if (cmsg->cmsg_type == SCTP_SNDRCV &&
         datalen >= sizeof(struct sctp_sndrcvinfo)) {
         struct sctp_sndrcvinfo si;
         memcpy(&si, CMSG_DATA(cmsg), sizeof(si));
-        v[0] = si.sinfo_stream; v[1] = si.sinfo_ssn; v[2] = si.sinfo_flags;
-        v[3] = ntohl(si.sinfo_ppid); v[4] = si.sinfo_tsn;
-        v[5] = si.sinfo_cumtsn; v[6] = si.sinfo_context;
-        v[7] = si.sinfo_assoc_id;
-        return make_info(st->rcvinfo_type, v, 8);
+        memset(out, 0, sizeof(*out));
+        out->rcv_sid = si.sinfo_stream;
+        out->rcv_ssn = si.sinfo_ssn;
+        out->rcv_flags = si.sinfo_flags;
+        out->rcv_ppid = si.sinfo_ppid;
+        out->rcv_tsn = si.sinfo_tsn;
+        out->rcv_cumtsn = si.sinfo_cumtsn;
+        out->rcv_context = si.sinfo_context;
+        out->rcv_assoc_id = si.sinfo_assoc_id;
+        return 1;
     }
-    return NULL;
+    return 0;
+}
+
+/* RcvInfo from a SCTP_RCVINFO or SCTP_SNDRCV cmsg (see
+ * aiosctp_cmsg_rcvinfo); NULL without an exception when it carries none. */
+static PyObject *
+rcvinfo_new(aiosctp_state *st, const struct cmsghdr *cmsg, size_t datalen)
+{
+    struct sctp_rcvinfo ri;
+    long long v[8];
+
+    if (!aiosctp_cmsg_rcvinfo(cmsg, datalen, &ri))
+        return NULL;
+    v[0] = ri.rcv_sid; v[1] = ri.rcv_ssn; v[2] = ri.rcv_flags;
+    v[3] = ntohl(ri.rcv_ppid); v[4] = ri.rcv_tsn; v[5] = ri.rcv_cumtsn;
+    v[6] = ri.rcv_context; v[7] = ri.rcv_assoc_id;
+    return make_info(st->rcvinfo_type, v, 8);
 }
 
 static PyObject *
@@ -383,22 +421,10 @@ static int
 walk_recv_cmsg(aiosctp_state *st, struct msghdr *msg, PyObject **info,
                PyObject **nxt)
 {
-    struct cmsghdr *cmsg;
-    const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+    struct cmsghdr *cmsg = NULL;
+    size_t datalen;
 
-    if (msg->msg_control == NULL)
-        return 0;
-    for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
-         cmsg = CMSG_NXTHDR(msg, cmsg)) {
-        const char *data = (const char *)CMSG_DATA(cmsg);
-        size_t datalen;
-
-        if (cmsg->cmsg_len < CMSG_LEN(0) ||
-            (size_t)(end - (const char *)cmsg) < cmsg->cmsg_len)
-            break; /* malformed or past the end: nothing more to trust */
-        datalen = cmsg->cmsg_len - (size_t)(data - (const char *)cmsg);
-        if (cmsg->cmsg_level != IPPROTO_SCTP)
-            continue;
+    while ((cmsg = aiosctp_next_sctp_cmsg(msg, cmsg, &datalen)) != NULL) {
         if ((cmsg->cmsg_type == SCTP_RCVINFO ||
              cmsg->cmsg_type == SCTP_SNDRCV) && *info == NULL) {
             *info = rcvinfo_new(st, cmsg, datalen);
