@@ -145,6 +145,35 @@ PyObject *aiosctp_unpack_addrs(const char *buf, size_t size, int count);
 PyObject *aiosctp_int_list(const void *buf, size_t count, size_t width,
                            int is_signed);
 
+/* ---- sent control data (msgio.c) ------------------------------------- */
+
+#define AIOSCTP_SEND_CMSG_SPACE                                           \
+    (CMSG_SPACE(sizeof(struct sctp_sndinfo)) +                            \
+     CMSG_SPACE(sizeof(struct sctp_prinfo)))
+
+/* What one sendmsg carries besides the data. */
+struct aiosctp_send_args {
+    uint16_t stream;
+    uint16_t flags;
+    uint32_t ppid;      /* host order */
+    uint32_t context;
+    uint32_t ttl;       /* ms, PR-SCTP; 0: none */
+    sctp_assoc_t assoc_id;
+    int no_sndinfo;     /* stream None: the socket's SCTP_DEFAULT_SNDINFO */
+    struct sockaddr_storage to;
+    socklen_t tolen;    /* 0: no destination address */
+};
+
+typedef union {
+    struct cmsghdr align;
+    char buf[AIOSCTP_SEND_CMSG_SPACE];
+} aiosctp_send_cmsg;
+
+/* Fill msg's control part (SNDINFO, PRINFO for a ttl) and its destination
+ * from a, into cbuf. */
+void aiosctp_build_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cbuf,
+                             const struct aiosctp_send_args *a);
+
 /* ---- received control data (msgio.c) --------------------------------- */
 
 /* The next cmsg at level SCTP after prev (NULL: from the first), checked

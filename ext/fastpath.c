@@ -1161,47 +1161,20 @@ fp_sendmmsg_call(int fd, int nonblock, void *data)
     return sendmmsg(fd, c->mm, c->count, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-typedef union {
-    struct cmsghdr align;
-    char buf[CMSG_SPACE(sizeof(struct sctp_sndinfo)) +
-             CMSG_SPACE(sizeof(struct sctp_prinfo))];
-} fp_send_cmsg;
-
-/* Fill msg's control data for x into cb. */
+/* Fill msg's control data for x into cb (as msgio.c's sendmsg does). */
 static void
-fill_send_cmsg(struct msghdr *msg, fp_send_cmsg *cb, const fp_entry *x)
+fill_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cb, const fp_entry *x)
 {
-    struct cmsghdr *cmsg;
-    struct sctp_sndinfo si;
-    size_t used;
+    struct aiosctp_send_args a;
 
-    msg->msg_control = cb->buf;
-    msg->msg_controllen = sizeof(cb->buf);
-    cmsg = CMSG_FIRSTHDR(msg);
-    memset(&si, 0, sizeof(si));
-    si.snd_sid = x->stream;
-    si.snd_flags = x->flags;
-    si.snd_ppid = htonl(x->ppid);
-    si.snd_context = x->context;
-    si.snd_assoc_id = x->assoc_id;
-    cmsg->cmsg_level = IPPROTO_SCTP;
-    cmsg->cmsg_type = SCTP_SNDINFO;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(si));
-    memcpy(CMSG_DATA(cmsg), &si, sizeof(si));
-    used = CMSG_SPACE(sizeof(si));
-    if (x->ttl) {
-        struct sctp_prinfo pr;
-        cmsg = (struct cmsghdr *)(cb->buf + used);
-        memset(&pr, 0, sizeof(pr));
-        pr.pr_policy = SCTP_PR_SCTP_TTL;
-        pr.pr_value = x->ttl;
-        cmsg->cmsg_level = IPPROTO_SCTP;
-        cmsg->cmsg_type = SCTP_PRINFO;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(pr));
-        memcpy(CMSG_DATA(cmsg), &pr, sizeof(pr));
-        used += CMSG_SPACE(sizeof(pr));
-    }
-    msg->msg_controllen = used;
+    memset(&a, 0, sizeof(a));
+    a.stream = x->stream;
+    a.flags = x->flags;
+    a.ppid = x->ppid;
+    a.context = x->context;
+    a.ttl = x->ttl;
+    a.assoc_id = x->assoc_id;
+    aiosctp_build_send_cmsg(msg, cb, &a);
 }
 
 PyDoc_STRVAR(flush_doc,
@@ -1217,7 +1190,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     QueueObject *q = (QueueObject *)self;
     struct mmsghdr mm[FP_MAX_BATCH];
     struct iovec iov[FP_MAX_BATCH];
-    fp_send_cmsg cb[FP_MAX_BATCH];
+    aiosctp_send_cmsg cb[FP_MAX_BATCH];
     struct fp_mmsg_send c;
     int fd;
     Py_ssize_t max, count, i, n, nbytes = 0;

@@ -32,28 +32,6 @@
 #define MAX_RECV_BUFSIZE ((Py_ssize_t)1 << 28)   /* 256 MiB */
 #define MAX_RECV_ARENA ((Py_ssize_t)1 << 26)     /* 64 MiB */
 
-#define SEND_CMSG_SPACE                                                   \
-    (CMSG_SPACE(sizeof(struct sctp_sndinfo)) +                            \
-     CMSG_SPACE(sizeof(struct sctp_prinfo)))
-
-/* What one sendmsg carries besides the data. */
-struct send_args {
-    uint16_t stream;
-    uint16_t flags;
-    uint32_t ppid;
-    uint32_t context;
-    uint32_t ttl;
-    sctp_assoc_t assoc_id;
-    int no_sndinfo; /* stream None: the socket's SCTP_DEFAULT_SNDINFO */
-    struct sockaddr_storage to;
-    socklen_t tolen;
-};
-
-typedef union {
-    struct cmsghdr align;
-    char buf[SEND_CMSG_SPACE];
-} send_cmsg_t;
-
 typedef union {
     struct cmsghdr align;
     char buf[RECV_CMSG_SPACE];
@@ -64,9 +42,9 @@ typedef union {
 /* Fill msg's control part from a.  SNDINFO is always sent, so explicit
  * zeros (stream 0, PPID 0) are sent as given; only stream=None (no_sndinfo)
  * leaves it out, and the socket's SCTP_DEFAULT_SNDINFO applies. */
-static void
-build_send_cmsg(struct msghdr *msg, send_cmsg_t *cbuf,
-                const struct send_args *a)
+void
+aiosctp_build_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cbuf,
+                        const struct aiosctp_send_args *a)
 {
     struct cmsghdr *cmsg;
     size_t used = 0;
@@ -166,7 +144,7 @@ send_one(int fd, struct msghdr *msg, Py_ssize_t len, double timeout)
 /* Parse the shared per-message arguments (stream, ppid, flags, context,
  * ttl, assoc_id, to) from args[0..6]. */
 static int
-parse_send_args(PyObject *const *args, int family, struct send_args *a)
+parse_send_args(PyObject *const *args, int family, struct aiosctp_send_args *a)
 {
     memset(a, 0, sizeof(*a));
     if (args[0] == Py_None)
@@ -218,10 +196,10 @@ msgio_sendmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
 {
     int fd;
     Py_buffer view;
-    struct send_args a;
+    struct aiosctp_send_args a;
     struct msghdr msg;
     struct iovec iov;
-    send_cmsg_t cbuf;
+    aiosctp_send_cmsg cbuf;
     double timeout;
     Py_ssize_t n;
 
@@ -247,7 +225,7 @@ msgio_sendmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
     iov.iov_len = (size_t)view.len;
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    build_send_cmsg(&msg, &cbuf, &a);
+    aiosctp_build_send_cmsg(&msg, &cbuf, &a);
 
     n = send_one(fd, &msg, view.len, timeout);
     PyBuffer_Release(&view);
@@ -751,8 +729,8 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
     struct mmsg_call call;
     struct mmsghdr *mm = NULL;
     struct iovec *iov = NULL;
-    struct send_args *sa = NULL;
-    send_cmsg_t *cbuf = NULL;
+    struct aiosctp_send_args *sa = NULL;
+    aiosctp_send_cmsg *cbuf = NULL;
     Py_buffer *views = NULL;
     int nviews = 0;
     Py_ssize_t n;
@@ -812,7 +790,7 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
         iov[i].iov_len = (size_t)views[i].len;
         mm[i].msg_hdr.msg_iov = &iov[i];
         mm[i].msg_hdr.msg_iovlen = 1;
-        build_send_cmsg(&mm[i].msg_hdr, &cbuf[i], &sa[i]);
+        aiosctp_build_send_cmsg(&mm[i].msg_hdr, &cbuf[i], &sa[i]);
     }
     call.mm = mm;
     call.count = (unsigned int)count;
