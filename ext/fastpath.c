@@ -1376,33 +1376,25 @@ PyMethodDef aiosctp_fastpath_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Make the type of spec (with m as its module) and add it as name. */
+static int
+add_type(PyObject *m, PyType_Spec *spec, const char *name)
+{
+    PyObject *type = PyType_FromModuleAndSpec(m, spec, NULL);
+    int rc;
+    if (type == NULL)
+        return -1;
+    rc = PyModule_AddObjectRef(m, name, type);
+    Py_DECREF(type);
+    return rc;
+}
+
 int
 aiosctp_fastpath_init_types(PyObject *m)
 {
-    PyObject *info = PyType_FromModuleAndSpec(m, &info_spec, NULL);
-    PyObject *reader;
-    if (info == NULL)
+    if (add_type(m, &info_spec, "InfoBase") < 0 ||
+        add_type(m, &reader_spec, "Reader") < 0 ||
+        add_type(m, &queue_spec, "SendQueue") < 0)
         return -1;
-    if (PyModule_AddObjectRef(m, "InfoBase", info) < 0) {
-        Py_DECREF(info);
-        return -1;
-    }
-    Py_DECREF(info);
-    reader = PyType_FromModuleAndSpec(m, &reader_spec, NULL);
-    if (reader == NULL)
-        return -1;
-    if (PyModule_AddObjectRef(m, "Reader", reader) < 0) {
-        Py_DECREF(reader);
-        return -1;
-    }
-    Py_DECREF(reader);
-    reader = PyType_FromModuleAndSpec(m, &queue_spec, NULL);
-    if (reader == NULL)
-        return -1;
-    if (PyModule_AddObjectRef(m, "SendQueue", reader) < 0) {
-        Py_DECREF(reader);
-        return -1;
-    }
-    Py_DECREF(reader);
     return 0;
 }
