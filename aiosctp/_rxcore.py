@@ -191,25 +191,25 @@ class EndCause:
 
 
 def read_loop(
-    recv: Callable[[int], Sequence[Item]],
+    read: Callable[[int], Tuple[int, int, bool]],
     batch: int,
-    on_items: Callable[[Sequence[Item]], bool],
     on_error: Callable[[OSError], bool],
     urgent: Callable[[], bool],
 ) -> int:
-    """The one read loop of both socket styles: read batches with
-    ``recv(batch)`` (a nonblocking recvmmsg) and hand each to ``on_items``,
-    until the queue is empty (a short batch or EAGAIN), ``on_items`` returns
-    False (paused, closed), or MAX_ROUNDS batches were read (fairness: not
-    while ``urgent()``, e.g. an association ending with notifications still
-    queued). A read error goes to ``on_error``, which returns True to read
-    on (once: recvmmsg reports the socket error before what is queued).
-    Returns the next batch size."""
+    """The one read loop of both socket styles: ``read(batch)`` reads one
+    batch (a nonblocking recvmmsg, through the C core's Reader) and hands
+    it on, returning (messages read, their bytes, whether to read on).
+    Reading stops when the queue is empty (a short batch or EAGAIN), when
+    ``read`` says so (paused, closed), or after MAX_ROUNDS batches
+    (fairness: not while ``urgent()``, e.g. an association ending with
+    notifications still queued). A read error goes to ``on_error``, which
+    returns True to read on (once: recvmmsg reports the socket error before
+    what is queued). Returns the next batch size."""
     rounds = 0
     failed = False
     while True:
         try:
-            items = recv(batch)
+            n, nbytes, go_on = read(batch)
         except (BlockingIOError, InterruptedError):
             break
         except OSError as exc:
@@ -217,10 +217,10 @@ def read_loop(
                 break
             failed = True
             continue
-        if not on_items(items):
+        if not go_on:
             break
-        short = len(items) < batch
-        batch = next_batch(batch, items)
+        short = n < batch
+        batch = batch_after(batch, n, nbytes)
         if short:
             break
         rounds += 1

@@ -141,36 +141,20 @@ class Demux(_Mux):
         reader = self._reader
         if reader is None:
             reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo)
-        batch = self._batch
-        rounds = 0
-        try:
-            while True:
-                # read just now: replies may go out at once (SENDS_PER_TURN)
-                self.credit.left = SENDS_PER_TURN
-                try:
-                    n, nbytes, rest, exc, exc_t = reader.deliver_many(batch, self.transports)
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError as err:
-                    self._read_failed(err)
-                    break
-                if exc is not None:
-                    if not isinstance(exc, Exception):
-                        raise exc
-                    exc_t._callback_failed(exc)
-                if rest and not self._read_items(rest):
-                    break
-                if not self._reader_added:
-                    break
-                short = n < batch
-                batch = _rxcore.batch_after(batch, n, nbytes)
-                if short:
-                    break
-                rounds += 1
-                if rounds >= _rxcore.MAX_ROUNDS and not self._any_ending():
-                    break
-        finally:
-            self._batch = batch
+
+        def read(batch: int) -> Tuple[int, int, bool]:
+            # read just now: replies may go out at once (SENDS_PER_TURN)
+            self.credit.left = SENDS_PER_TURN
+            n, nbytes, rest, exc, exc_t = reader.deliver_many(batch, self.transports)
+            if exc is not None:
+                if not isinstance(exc, Exception):
+                    raise exc
+                exc_t._callback_failed(exc)
+            if rest and not self._read_items(rest):
+                return n, nbytes, False
+            return n, nbytes, self._reader_added
+
+        self._batch = _rxcore.read_loop(read, self._batch, self._read_failed, self._any_ending)
         if self._reader_added and self._paused and self._reading_blocked():
             self._update_reader()
 

@@ -262,59 +262,42 @@ class _OwnedSocket(_Mux):
         reader = self._reader
         if reader is None:
             reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
-        batch = self._batch
-        rounds = 0
-        failed = False
+
+        def read(batch: int) -> Tuple[int, int, bool]:
+            if (
+                transport._rx
+                or transport._partial
+                or transport._state != _OPEN
+                or transport._reading_paused
+                or not transport._started
+            ):
+                items = self._recv(batch)
+                go_on = transport._read_items(items)
+                n, nbytes = len(items), sum([len(item[0]) for item in items])
+            else:
+                # the socket is read now: replies may go out at once
+                transport._credit.left = SENDS_PER_TURN
+                n, nbytes, rest, exc = reader.deliver(
+                    batch, transport, transport._stream_handlers, transport._max_message_size,
+                )
+                if exc is not None:
+                    if isinstance(exc, Exception):
+                        transport._fatal_error(exc, "a protocol callback failed")
+                        return n, nbytes, False
+                    if rest:  # KeyboardInterrupt ...: keep the rest
+                        transport._rx_queue().extend(self._fix(rest))
+                    raise exc
+                if rest:
+                    go_on = transport._read_items(self._fix(rest))
+                else:
+                    go_on = transport._state != _CLOSED and not transport._reading_paused
+            return n, nbytes, go_on and self._reading and not self._cut
+
         try:
-            while True:
-                try:
-                    if (
-                        transport._rx
-                        or transport._partial
-                        or transport._state != _OPEN
-                        or transport._reading_paused
-                        or not transport._started
-                    ):
-                        items = self._recv(batch)
-                        n = len(items)
-                        nbytes = sum([len(item[0]) for item in items])
-                        go_on = transport._read_items(items)
-                    else:
-                        # the socket is read now: replies may go out at once
-                        transport._credit.left = SENDS_PER_TURN
-                        n, nbytes, rest, exc = reader.deliver(
-                            batch, transport, transport._stream_handlers,
-                            transport._max_message_size,
-                        )
-                        if exc is not None:
-                            if isinstance(exc, Exception):
-                                transport._fatal_error(exc, "a protocol callback failed")
-                                break
-                            if rest:  # KeyboardInterrupt ...: keep the rest
-                                transport._rx_queue().extend(self._fix(rest))
-                            raise exc
-                        if rest:
-                            go_on = transport._read_items(self._fix(rest))
-                        else:
-                            go_on = transport._state != _CLOSED and not transport._reading_paused
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError as exc:
-                    if failed or not transport._read_failed(exc):
-                        break
-                    failed = True
-                    continue
-                if not (go_on and self._reading) or self._cut:
-                    break
-                short = n < batch
-                batch = _rxcore.batch_after(batch, n, nbytes)
-                if short:
-                    break
-                rounds += 1
-                if rounds >= _MAX_ROUNDS and not transport._is_ending():
-                    break
+            self._batch = _rxcore.read_loop(
+                read, self._batch, transport._read_failed, transport._is_ending
+            )
         finally:
-            self._batch = batch
             self.reading_now = False
             if transport._cause is not None:
                 # Ended by what was just read (SHUTDOWN_COMP, COMM_LOST, end

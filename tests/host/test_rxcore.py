@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from typing import Any, List, Sequence
+from typing import Any, Callable, List, Sequence
 
 import pytest
 
@@ -89,6 +89,15 @@ def test_end_cause_ranks() -> None:
     assert c3.offer_read_error(err) is True and c3.rank == EndCause.STRONG
 
 
+def batches(recv: Callable[[int], Any], on_items: Callable[[Any], bool]) -> Any:
+    """A read_loop ``read`` from a function returning a batch's items and
+    one taking them (what the transport's and the demux's readers do)."""
+    def read(batch: int) -> Any:
+        items = recv(batch)
+        return len(items), sum(len(item[0]) for item in items), on_items(items)
+    return read
+
+
 def test_read_loop() -> None:
     queue: List[Any] = [[(b"m", 0, None, None, None)] * 4] * 3 + [[]]
     got: List[Sequence[Any]] = []
@@ -98,8 +107,8 @@ def test_read_loop() -> None:
             raise BlockingIOError
         return queue.pop(0)[:batch]
 
-    batch = _rxcore.read_loop(recv, 4, lambda items: got.append(items) is None, lambda e: False,
-                              lambda: False)
+    batch = _rxcore.read_loop(batches(recv, lambda items: got.append(items) is None),
+                              4, lambda e: False, lambda: False)
     # a full batch of 4 doubles it; the next (4 of 8) is short: the queue
     # is empty, stop
     assert [len(x) for x in got] == [4, 4]
@@ -117,7 +126,7 @@ def test_read_loop() -> None:
         raise BlockingIOError
 
     errors: List[OSError] = []
-    _rxcore.read_loop(failing, 4, lambda items: True,
+    _rxcore.read_loop(batches(failing, lambda items: True), 4,
                       lambda e: errors.append(e) is None, lambda: False)
     assert calls == ["recv", "recv"] and len(errors) == 1
 
@@ -129,7 +138,7 @@ def test_read_loop() -> None:
         n[0] += 1
         return full[:batch]
 
-    _rxcore.read_loop(endless, 4, lambda items: True, lambda e: False, lambda: False)
+    _rxcore.read_loop(batches(endless, lambda items: True), 4, lambda e: False, lambda: False)
     assert n[0] == _rxcore.MAX_ROUNDS
     n[0] = 0
     stop_after = [40]
@@ -138,8 +147,14 @@ def test_read_loop() -> None:
         stop_after[0] -= 1
         return stop_after[0] > 0
 
-    _rxcore.read_loop(endless, 4, on_items, lambda e: False, lambda: True)
+    _rxcore.read_loop(batches(endless, on_items), 4, lambda e: False, lambda: True)
     assert n[0] == 40
+
+    # a batch read past RECV_BATCH_BYTES shrinks the next one
+    big = [(b"x" * 65536, 0, None, None, None)] * 8
+    assert _rxcore.read_loop(batches(lambda b: big[:b], lambda items: False), 8,
+                             lambda e: False, lambda: False) == 8
+    assert _rxcore.batch_after(8, 8, 8 * 65536) == max(1, 8 * _rxcore.RECV_BATCH_BYTES // (8 * 65536))
 
 
 class Proto:
