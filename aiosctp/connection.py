@@ -414,6 +414,21 @@ def _connected_status(sock: socket.socket) -> Optional[lowlevel.Status]:
     return status
 
 
+def _remote_specs(
+    host: Optional[str], port: Optional[int], remote_addrs: Optional[Sequence[AddrSpec]]
+) -> List[Tuple[str, int]]:
+    """The peer's (host, port) pairs: ``host`` first, then ``remote_addrs``
+    (whose port 0 or missing means ``port``)."""
+    specs: List[Tuple[str, int]] = []
+    if host is not None:
+        if port is None:
+            raise ValueError("port is required with host")
+        specs.append((host, port))
+    if remote_addrs is not None:
+        specs.extend(_addr_specs(remote_addrs, port, "remote_addrs"))
+    return specs
+
+
 async def create_sctp_connection(
     protocol_factory: ProtocolFactory,
     host: Optional[str] = None,
@@ -497,13 +512,7 @@ async def create_sctp_connection(
         if family != socket.AF_UNSPEC and family != sock.family:
             raise ValueError(f"family {family!r} is not that of sock ({sock.family!r})")
         family = sock.family
-    specs: List[Tuple[str, int]] = []
-    if host is not None:
-        if port is None:
-            raise ValueError("port is required with host")
-        specs.append((host, port))
-    if remote_addrs is not None:
-        specs.extend(_addr_specs(remote_addrs, port, "remote_addrs"))
+    specs = _remote_specs(host, port, remote_addrs)
     local_specs = _addr_specs(local_addrs, 0, "local_addrs") if local_addrs is not None else []
     if status is not None:
         if specs or local_specs:

@@ -36,6 +36,7 @@ from .connection import (
     _new_socket,
     ProtocolFactory,
     _addr_specs,
+    _remote_specs,
     _check_factory,
     _check_family,
     _check_host,
@@ -331,13 +332,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         wanted = _ev.event_set(events)
         if port is not None:
             port = _check_port(port, allow_zero=False)
-        specs: List[Tuple[str, int]] = []
-        if host is not None:
-            if port is None:
-                raise ValueError("port is required with host")
-            specs.append((host, port))
-        if remote_addrs is not None:
-            specs.extend(_addr_specs(remote_addrs, port, "remote_addrs"))
+        specs = _remote_specs(host, port, remote_addrs)
         if not specs:
             raise ValueError("host and port (or remote_addrs) are required")
         for _, p in specs:
