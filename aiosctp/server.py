@@ -14,7 +14,6 @@ from typing import (
     TYPE_CHECKING,
     AbstractSet,
     Any,
-    Dict,
     Iterable,
     List,
     Optional,
@@ -27,7 +26,6 @@ from typing import (
 
 from . import lowlevel
 from .connection import (
-    Address,
     AddrSpec,
     Configure,
     _check_configure,

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import errno
-import itertools
 import socket
 from typing import (
     AbstractSet,
