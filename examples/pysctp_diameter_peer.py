@@ -30,6 +30,18 @@ import threading
 
 import sctp
 
+# The client and the server run in two threads of this process: one line of
+# output at a time (print() writes the text and its newline separately, so
+# two threads' lines could run together).
+_say_lock = threading.Lock()
+
+
+def say(line):
+    with _say_lock:
+        print(line)
+        sys.stdout.flush()
+
+
 DIAMETER_PPID = 46
 DIAMETER_PORT = 3868
 
@@ -126,9 +138,8 @@ class Peer(object):
     def send(self, command, request, hbh, e2e, avps):
         msg = message(command, request, hbh, e2e, self.identity() + avps)
         sent = self.sk.sctp_send(msg, ppid=DIAMETER_PPID, stream=0)
-        print("%s -> %s (%d bytes, hop-by-hop %d)" % (self.name, NAMES[command, request],
-                                                        sent, hbh))
-        sys.stdout.flush()
+        say("%s -> %s (%d bytes, hop-by-hop %d)" % (self.name, NAMES[command, request],
+                                                      sent, hbh))
 
     def receive(self):
         """The next Diameter message, or None when the peer has closed."""
@@ -144,9 +155,8 @@ class Peer(object):
                 break
         command, request, hbh, e2e, avps = parse(b"".join(parts))
         origin = avps.get(ORIGIN_HOST, b"?").decode("utf-8", "replace")
-        print("%s <- %s from %s (stream %d, ppid=%d)" % (self.name, NAMES[command, request],
-                                                        origin, info.stream, info.ppid))
-        sys.stdout.flush()
+        say("%s <- %s from %s (stream %d, ppid=%d)" % (self.name, NAMES[command, request],
+                                                      origin, info.stream, info.ppid))
         return command, request, hbh, e2e, avps
 
 
