@@ -36,6 +36,23 @@ def _msg(i: int, size: int = 20) -> bytes:
     return head + b"." * max(0, size - len(head))
 
 
+def _after_each_message(sp: Any, when: Callable[[bytes], bool], then: Callable[[Any], None]) -> Any:
+    """Make the server side's protocol call ``then(its transport)`` right
+    after it has recorded a message for which ``when(data)`` holds (inside
+    the C path's batch); return that transport."""
+    st = sp.transport
+    orig = sp.message_received
+
+    def on_message(data: bytes, info: Any) -> None:
+        orig(data, info)
+        if when(data):
+            then(st)
+
+    sp.message_received = on_message
+    st.set_protocol(sp)  # rebinds message_received
+    return st
+
+
 @pytest.mark.parametrize("style", STYLES)
 class TestFastPathSCTP:
     def test_whole_and_partial_in_order(self, run: Callable[..., Any], style: str) -> None:
@@ -77,16 +94,8 @@ class TestFastPathSCTP:
     def test_pause_resume_mid_batch(self, run: Callable[..., Any], style: str) -> None:
         async def main() -> None:
             server, side, t, client, sp = await server_and_client(style)
-            st = sp.transport
-            orig = sp.message_received
-
-            def on_message(data: bytes, info: Any) -> None:
-                orig(data, info)
-                if len(sp.messages) % 7 == 2:
-                    st.pause_reading()
-
-            sp.message_received = on_message
-            st.set_protocol(sp)  # rebinds message_received
+            st = _after_each_message(sp, lambda data: len(sp.messages) % 7 == 2,
+                                     lambda st: st.pause_reading())
             for i in range(300):
                 t.send(_msg(i))
             seen = 0
@@ -141,16 +150,7 @@ class TestFastPathSCTP:
     def test_close_mid_batch(self, run: Callable[..., Any], style: str) -> None:
         async def main() -> None:
             server, side, t, client, sp = await server_and_client(style)
-            st = sp.transport
-            orig = sp.message_received
-
-            def on_message(data: bytes, info: Any) -> None:
-                orig(data, info)
-                if data == _msg(9):
-                    st.close()
-
-            sp.message_received = on_message
-            st.set_protocol(sp)
+            _after_each_message(sp, lambda data: data == _msg(9), lambda st: st.close())
             for i in range(100):
                 t.send(_msg(i))
             assert await sp.lost is None
@@ -162,18 +162,13 @@ class TestFastPathSCTP:
     def test_abort_mid_batch_reports_unsent(self, run: Callable[..., Any], style: str) -> None:
         async def main() -> None:
             server, side, t, client, sp = await server_and_client(style)
-            st = sp.transport
-            orig = sp.message_received
 
-            def on_message(data: bytes, info: Any) -> None:
-                orig(data, info)
-                if data == _msg(3):
-                    for i in range(40):  # past SENDS_PER_TURN: some queued
-                        st.send(b"r%d" % i, ppid=77)
-                    st.abort()
+            def reply_then_abort(st: Any) -> None:
+                for i in range(40):  # past SENDS_PER_TURN: some queued
+                    st.send(b"r%d" % i, ppid=77)
+                st.abort()
 
-            sp.message_received = on_message
-            st.set_protocol(sp)
+            _after_each_message(sp, lambda data: data == _msg(3), reply_then_abort)
             for i in range(50):
                 t.send(_msg(i))
             exc = await sp.lost
