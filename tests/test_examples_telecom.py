@@ -15,7 +15,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Sequence
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Sequence
 
 import pytest
 
@@ -60,6 +61,22 @@ class Server:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
+
+
+@contextmanager
+def captured_server(pcap: str, args: Sequence[str]) -> Iterator[Server]:
+    """The example server ``args`` as a process (see Server), started while
+    dumpcap captures lo into ``pcap``; on the way out the server is killed if
+    it still runs and the capture is stopped."""
+    cap = Capture(pcap)
+    server = None
+    try:
+        server = Server(args)
+        yield server
+    finally:
+        if server is not None:
+            server.kill()
+        cap.stop()
 
 
 def run(args: Sequence[str]) -> "subprocess.CompletedProcess[str]":
@@ -115,11 +132,8 @@ STREAMS = 4  # the client's; the server asks 8, so 4 each way are negotiated
 
 def test_s1ap_examples_decode_as_s1ap(tmp_path: Path) -> None:
     pcap = str(tmp_path / "s1ap.pcap")
-    cap = Capture(pcap)
-    server = None
-    try:
-        server = Server([str(EXAMPLES / "s1ap_server.py"), "--port", "0", "--streams", "8",
-                         "--associations", "2"])
+    with captured_server(pcap, [str(EXAMPLES / "s1ap_server.py"), "--port", "0",
+                                "--streams", "8", "--associations", "2"]) as server:
         # an eNB of a PLMN the MME does not serve: S1SetupFailure
         rejected = run([str(EXAMPLES / "s1ap_client.py"), "--port", str(server.port),
                         "--plmn", "208-93"])
@@ -128,10 +142,6 @@ def test_s1ap_examples_decode_as_s1ap(tmp_path: Path) -> None:
                         "--ues", str(UES), "--streams", str(STREAMS), "--name", "eNB-under-test",
                         "--loop", "uvloop"])
         code, out, err = server.wait()
-    finally:
-        if server is not None:
-            server.kill()
-        cap.stop()
 
     assert rejected.returncode == 1, rejected.stdout + rejected.stderr
     assert "S1SetupFailure: Cause=misc: unknown-PLMN" in rejected.stdout
@@ -228,19 +238,12 @@ WATCHDOGS = 3
 
 def test_diameter_peer_decodes_as_diameter(tmp_path: Path) -> None:
     pcap = str(tmp_path / "diameter.pcap")
-    cap = Capture(pcap)
-    server = None
-    try:
-        server = Server([str(EXAMPLES / "diameter_peer.py"), "--role", "server", "--port", "0",
-                         "--associations", "1", "--loop", "uvloop"])
+    with captured_server(pcap, [str(EXAMPLES / "diameter_peer.py"), "--role", "server",
+                                "--port", "0", "--associations", "1", "--loop", "uvloop"]) as server:
         client = run([str(EXAMPLES / "diameter_peer.py"), "--role", "client",
                       "--port", str(server.port), "--watchdogs", str(WATCHDOGS),
                       "--interval", "0.05"])
         code, out, err = server.wait()
-    finally:
-        if server is not None:
-            server.kill()
-        cap.stop()
 
     assert client.returncode == 0, client.stdout + client.stderr
     assert client.stdout.splitlines()[-1] == (
