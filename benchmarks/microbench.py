@@ -59,15 +59,18 @@ def measure(n: int, size: int) -> Dict[str, float]:
             send(cli, data, stream=1, ppid=1)
         time.sleep(0.05)
 
-    def drain(name: str, fn: Callable[[Any], int]) -> None:
+    def per_message(key: str, fn: Callable[[Any, Any], Any], fill_first: bool) -> Any:
+        """out[key]: the time of fn(cli, srv) per message (µs) on a fresh pair
+        (whose receiver holds the n messages first if fill_first); returns
+        what fn returned."""
         cli, srv = pair()
         try:
-            fill(cli)
+            if fill_first:
+                fill(cli)
             t0 = time.perf_counter()
-            got = fn(srv)
-            el = time.perf_counter() - t0
-            assert got == n, (name, got)
-            out["recv " + name] = el / n * 1e6
+            got = fn(cli, srv)
+            out[key] = (time.perf_counter() - t0) / n * 1e6
+            return got
         finally:
             cli.close()
             srv.close()
@@ -115,18 +118,8 @@ def measure(n: int, size: int) -> Dict[str, float]:
                             ("_sctp.recvmsgs x64", r_core_batch),
                             ("lowlevel.recvmsgs x64", r_lowlevel_batch)]
     for name, fn in receivers:
-        drain(name, fn)
-
-    def send(name: str, fn: Callable[[Any], Any]) -> None:
-        cli, srv = pair()
-        try:
-            t0 = time.perf_counter()
-            fn(cli)
-            el = time.perf_counter() - t0
-            out["send " + name] = el / n * 1e6
-        finally:
-            cli.close()
-            srv.close()
+        got = per_message("recv " + name, lambda cli, srv: fn(srv), fill_first=True)
+        assert got == n, (name, got)
 
     def s_stdlib(cli: Any) -> None:
         sm = cli.sendmsg
@@ -160,7 +153,7 @@ def measure(n: int, size: int) -> Dict[str, float]:
                           ("_sctp.sendmsg", s_core), ("lowlevel.sendmsg", s_lowlevel),
                           ("lowlevel.sendmsgs x16", s_lowlevel_batch)]
     for name, fn in senders:
-        send(name, fn)
+        per_message("send " + name, lambda cli, srv: fn(cli), fill_first=False)
     return out
 
 
