@@ -91,6 +91,23 @@ class Clearing:
         return self.value
 
 
+def send_until_eagain(fd: int, size: int, most: int = 100000) -> Tuple[int, bool]:
+    """Send ``size``-byte messages with ``_sctp.sendmsg(..., timeout 0.0)``
+    until it raises BlockingIOError (at most ``most`` sends): (how many were
+    sent, whether it raised). A 0.0 timeout that waited would hang here, so
+    callers run it in a subprocess with a time limit (test_core_calls.py,
+    host/test_core_host.py)."""
+    from aiosctp import _sctp
+    n = 0
+    try:
+        while n < most:
+            _sctp.sendmsg(fd, b"x" * size, 0, 0, 0, 0, 0, 0, None, 0.0)
+            n += 1
+    except BlockingIOError:
+        return n, True
+    return n, False
+
+
 class Capture:
     """dumpcap on lo with an sctp filter, written as classic pcap to
     ``path``; running once the file has its header. ``stop()`` lets the
