@@ -23,7 +23,8 @@ ARCH = "x86_64"
 SDIST_MUST_HAVE = [
     "LICENSE", "README.md", "CHANGELOG.md", "CONTRIBUTING.md", "pyproject.toml", "setup.py",
     "_sctp.py", "ext/aiosctp.h", "tests/conftest.py", "tests/sctputil.py",
-    "tests/host/conftest.py", "tests/pysctp/sctp_helpers.py", "tests/workloads/smoke.py",
+    "tests/sandbox_tool.py", "tests/host/conftest.py", "tests/pysctp/sctp_helpers.py",
+    "tests/workloads/smoke.py",
     "examples/demo.py", "docs/conf.py", "docs/index.rst", "benchmarks/run.py",
     "scripts/pysctp-ref.sh", "scripts/sanitizer-build.sh",
     "tools/sandbox/pyproject.toml", "tools/sandbox/aiosctp_sandbox/sandbox.py",

@@ -10,32 +10,20 @@ is tested from the host side (booting guests) in tests/host/.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import stat
 import subprocess
 import sys
 import uuid
-from pathlib import Path
-from types import ModuleType
 from typing import Set
 
 import pytest
 
-
-def _load_runner() -> ModuleType:
-    """The runner from tools/sandbox (a development tool, not in the wheel):
-    loaded by path so that this works from a clone and an unpacked sdist alike."""
-    path = Path(__file__).resolve().parents[1] / "tools" / "sandbox" / "aiosctp_sandbox" / "sandbox.py"
-    spec = importlib.util.spec_from_file_location("aiosctp_sandbox_in_guest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from sandbox_tool import load_sandbox
 
 
-sandbox = _load_runner()
+sandbox = load_sandbox("aiosctp_sandbox_in_guest")
 
 IPPROTO_SCTP = 132
 GUEST = sandbox.in_guest()

@@ -10,7 +10,6 @@ path everywhere.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import random
@@ -29,17 +28,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "sandbox" / "aiosctp_sandbox"
-SANDBOX_PY = TOOL / "sandbox.py"
 FPFIX_C = TOOL / "_fpfix.c"
 BOOT_TIMEOUT = 300  # generous: boots take seconds, but CI machines can be slow
 
+# tests/sandbox_tool.py: the runner's loader, shared with tests/test_sandbox.py
+sys.path.insert(0, str(ROOT / "tests"))
+from sandbox_tool import SANDBOX_PY, load_sandbox  # noqa: E402
+
 
 def _load_sandbox() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("aiosctp_sandbox_under_test", SANDBOX_PY)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_sandbox("aiosctp_sandbox_under_test")
 
 
 sandbox = _load_sandbox()
