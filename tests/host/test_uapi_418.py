@@ -62,6 +62,23 @@ WRAPPER = """\
 NEWER_FEATURES = 18
 
 
+#: Prepended to the snippets below: each call must be refused with
+#: ENOPROTOOPT, saying the build lacks what it needs.
+ASSERT_REFUSED = """\
+import errno
+
+
+def assert_refused(*calls):
+    for call in calls:
+        try:
+            call()
+        except OSError as e:
+            assert e.errno == errno.ENOPROTOOPT and "lacks it" in str(e), e
+        else:
+            raise AssertionError("accepted")
+"""
+
+
 @pytest.fixture(scope="module")
 def built_418(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("uapi418")
@@ -98,8 +115,8 @@ def test_wrapper_really_hides_what_4_18_lacks(tmp_path: Path) -> None:
 
 
 def test_4_18_build_imports_and_refuses_newer_features_clearly(built_418: Path) -> None:
-    code = textwrap.dedent(f"""
-        import errno, importlib.util, socket, struct
+    code = ASSERT_REFUSED + textwrap.dedent(f"""
+        import importlib.util, socket, struct
         spec = importlib.util.spec_from_file_location("aiosctp._sctp", {str(built_418)!r})
         m = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(m)
@@ -111,18 +128,12 @@ def test_4_18_build_imports_and_refuses_newer_features_clearly(built_418: Path) 
         for name in ("SCTP_NXTINFO", "SCTP_PRINFO", "SCTP_STREAM_RESET_EVENT", "SCTP_SNDINFO"):
             assert isinstance(getattr(m, name), int), name
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        for call in (lambda: m.set_event(s.fileno(), 0, m.SCTP_ASSOC_CHANGE, True),
-                     lambda: m.get_event(s.fileno(), 0, m.SCTP_ASSOC_CHANGE),
-                     lambda: m.get_probe_interval(s.fileno(), 0, None),
-                     lambda: m.set_remote_udp_encaps_port(s.fileno(), 0, None, 9899),
-                     lambda: m.set_peer_addr_params(s.fileno(), 0, None, 0, 0, 0, 0, 0, 1, 0),
-                     lambda: m.set_peer_addr_thlds(s.fileno(), 0, None, 1, 1, 1)):
-            try:
-                call()
-            except OSError as e:
-                assert e.errno == errno.ENOPROTOOPT and "lacks it" in str(e), e
-            else:
-                raise AssertionError("accepted")
+        assert_refused(lambda: m.set_event(s.fileno(), 0, m.SCTP_ASSOC_CHANGE, True),
+                       lambda: m.get_event(s.fileno(), 0, m.SCTP_ASSOC_CHANGE),
+                       lambda: m.get_probe_interval(s.fileno(), 0, None),
+                       lambda: m.set_remote_udp_encaps_port(s.fileno(), 0, None, 9899),
+                       lambda: m.set_peer_addr_params(s.fileno(), 0, None, 0, 0, 0, 0, 0, 1, 0),
+                       lambda: m.set_peer_addr_thlds(s.fileno(), 0, None, 1, 1, 1))
         # a SEND_FAILED_EVENT (type 0x800e) decodes as an unknown notification
         raw = struct.pack("=HHI", 0x800E, 0, 60) + bytes(52)
         assert m.decode_notification(raw) == (0x800E, None)
@@ -146,8 +157,8 @@ def test_4_18_build_package_imports_and_refuses_newer_options(
                         ignore=shutil.ignore_patterns("*.so", "__pycache__"))
     shutil.copy(ROOT / "_sctp.py", tmp_path / "_sctp.py")
     shutil.copy(built_418, tmp_path / "aiosctp" / built_418.name)
-    code = textwrap.dedent(f"""
-        import errno, socket, struct
+    code = ASSERT_REFUSED + textwrap.dedent(f"""
+        import socket, struct
         import aiosctp, aiosctp.lowlevel, aiosctp.server, aiosctp.demux, sctp, _sctp
         from aiosctp import events, lowlevel, options
         assert aiosctp._sctp.__file__ == {str(tmp_path / "aiosctp" / built_418.name)!r}
@@ -160,20 +171,13 @@ def test_4_18_build_package_imports_and_refuses_newer_options(
         raw = struct.pack("=HHI", 0x800D, 0, 60) + bytes(52)
         assert isinstance(events.decode(raw), events.Unknown), events.decode(raw)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        calls = [lambda: options.set_reuse_port(s, True),
-                 lambda: options.get_reuse_port(s),
-                 lambda: options.set_asconf_supported(s, True),
-                 lambda: options.get_auth_supported(s),
-                 lambda: options.set_ecn_supported(s, True),
-                 lambda: options.get_expose_pf_state(s),
-                 lambda: lowlevel.subscribe(s, events.AssocChange, assoc_id=5)]
-        for call in calls:
-            try:
-                call()
-            except OSError as e:
-                assert e.errno == errno.ENOPROTOOPT and "lacks it" in str(e), e
-            else:
-                raise AssertionError("accepted")
+        assert_refused(lambda: options.set_reuse_port(s, True),
+                       lambda: options.get_reuse_port(s),
+                       lambda: options.set_asconf_supported(s, True),
+                       lambda: options.get_auth_supported(s),
+                       lambda: options.set_ecn_supported(s, True),
+                       lambda: options.get_expose_pf_state(s),
+                       lambda: lowlevel.subscribe(s, events.AssocChange, assoc_id=5))
         s.close()
         print("package 4.18 ok")
     """)
