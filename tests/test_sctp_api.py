@@ -297,17 +297,12 @@ def test_sockets_wrap_existing_sockets_and_are_context_managers():
 
 
 def test_one_to_many_associations_peeloff_eof_abort_sendall():
-    srv = H.listener("udp")
+    srv = H.subscribed(H.listener("udp"), "association")
     port = srv.getsockname()[1]
-    srv.events.clear()
-    srv.events.association = 1
     srv.settimeout(10)
     clients = []
     for i in range(3):
-        c = sctp.sctpsocket_udp(socket.AF_INET)
-        c.events.clear()
-        c.events.association = 1
-        c.events.shutdown = 1
+        c = H.subscribed(sctp.sctpsocket_udp(socket.AF_INET), "association", "shutdown")
         c.settimeout(10)
         c.sctp_send(b"hi %d" % i, to=("127.0.0.1", port), ppid=46, stream=1)
         clients.append(c)
@@ -398,10 +393,7 @@ def test_eof_and_abort_flags_on_one_to_one_are_refused():
 
 
 def test_multihoming_bindx_connectx_primary_and_address_events():
-    srv = sctp.sctpsocket_tcp(socket.AF_INET)
-    srv.bindx([("127.0.0.1", 0)])
-    port = srv.getsockname()[1]
-    srv.bindx([("127.0.0.2", port), ("127.0.0.3", port)], sctp.BINDX_ADD)
+    srv, port = H.bound_with_bindx(sctp.sctpsocket_tcp, "127.0.0.2", "127.0.0.3")
     srv.bindx([("127.0.0.3", port)], sctp.BINDX_REMOVE)
     assert sorted(a[0] for a in srv.getladdrs()) == ["127.0.0.1", "127.0.0.2"]
     srv.listen(4)
@@ -492,10 +484,7 @@ def test_asconf_addresses_and_peer_primary():
 
 
 def test_addr_over_sends_to_the_address_given():
-    srv = sctp.sctpsocket_udp(socket.AF_INET)
-    srv.bindx([("127.0.0.1", 0)])
-    port = srv.getsockname()[1]
-    srv.bindx([("127.0.0.2", port)])
+    srv, port = H.bound_with_bindx(sctp.sctpsocket_udp, "127.0.0.2")
     srv.listen(4)
     srv.settimeout(10)
     c = sctp.sctpsocket_udp(socket.AF_INET)

@@ -26,6 +26,10 @@ import traceback
 
 import sctp
 
+# the helpers beside this file (stdlib and the public sctp API only)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sctp_helpers import bound_with_bindx, provoke_remote_error, subscribed  # noqa: E402
+
 WAIT = 10.0  # seconds to wait for something that must come
 
 
@@ -252,16 +256,11 @@ def scenario_tcp_events_off():
 
 def scenario_udp():
     out = {}
-    srv = listener("udp")
+    srv = subscribed(listener("udp"), "association")
     port = srv.getsockname()[1]
-    srv.events.clear()
-    srv.events.association = 1
     clients = []
     for i in range(2):
-        c = sctp.sctpsocket_udp(socket.AF_INET)
-        c.events.clear()
-        c.events.association = 1
-        c.events.shutdown = 1
+        c = subscribed(sctp.sctpsocket_udp(socket.AF_INET), "association", "shutdown")
         c.sctp_send(b"hi%d" % i, to=("127.0.0.1", port), ppid=46, stream=1)
         clients.append(c)
     ups, msgs = [], []
@@ -368,10 +367,7 @@ def scenario_multihoming():
     conn.close()
     srv.close()
     # removing an address with bindx
-    s = sctp.sctpsocket_tcp(socket.AF_INET)
-    s.bindx([("127.0.0.1", 0)])
-    p = s.getsockname()[1]
-    s.bindx([("127.0.0.2", p), ("127.0.0.3", p)], sctp.BINDX_ADD)
+    s, p = bound_with_bindx(sctp.sctpsocket_tcp, "127.0.0.2", "127.0.0.3")
     s.bindx([("127.0.0.3", p)], sctp.BINDX_REM)
     out["after_remove"] = sorted(a[0] for a in s.getladdrs())
     s.close()
@@ -669,9 +665,6 @@ def remote_error(payload):
     """An OPERATION ERROR from the peer: a chunk of an unknown type with
     "report" bits, injected with a raw socket (root), makes the peer's
     kernel answer with an ERROR chunk (cause 6, Unrecognized Chunk Type)."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from sctp_helpers import provoke_remote_error
-
     def setup(srv, cli):
         cli.events.peer_error = 1
 

@@ -59,6 +59,27 @@ def listener(style: str = "tcp", family: int = socket.AF_INET, host: str = "127.
     return s
 
 
+def bound_with_bindx(cls: Any, *more_hosts: str) -> Tuple[Any, Any]:
+    """A ``cls(AF_INET)`` socket bound with bindx() to 127.0.0.1 on an
+    ephemeral port (bindx's default action), then, when ``more_hosts`` are
+    given, to each of them on that port (one bindx, BINDX_ADD): (socket, port)."""
+    s = cls(socket.AF_INET)
+    s.bindx([("127.0.0.1", 0)])
+    port = s.getsockname()[1]
+    if more_hosts:
+        s.bindx([(host, port) for host in more_hosts], sctp.BINDX_ADD)
+    return s, port
+
+
+def subscribed(s: Any, *events: str) -> Any:
+    """``s`` with every notification off (clear(): data_io stays on) but the
+    event_subscribe properties named in ``events``; returns ``s``."""
+    s.events.clear()
+    for name in events:
+        setattr(s.events, name, 1)
+    return s
+
+
 def pair(*, data_io: bool = True, events: Sequence[str] = (), family: int = socket.AF_INET,
          host: str = "127.0.0.1", setup: Optional[Callable[[Any, Any], None]] = None,
          timeout: Optional[float] = WAIT) -> Tuple[Any, Any]:
