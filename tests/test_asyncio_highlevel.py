@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, List
+from typing import Any, Awaitable, Callable, List
 
 import pytest
 
@@ -21,6 +21,24 @@ async def echo(assoc: Association) -> None:
 def port_of(server: aiosctp.SCTPServer) -> int:
     port: int = server.sockets[0].getsockname()[1]
     return port
+
+
+async def with_echo_association(style: str, body: Callable[[Association], Awaitable[None]]) -> None:
+    """``body(assoc)`` on an association (``async with connect()``) with an
+    echo server of ``style``; then the association closes, then the server."""
+    server = await aiosctp.serve(echo, "127.0.0.1", 0, style=style)
+    async with aiosctp.connect("127.0.0.1", port_of(server)) as assoc:
+        await body(assoc)
+    server.close()
+    await server.wait_closed()
+
+
+async def cancel_waiting(task: "asyncio.Task[Any]") -> None:
+    """Let ``task`` start waiting, cancel it, and see it end cancelled."""
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -64,23 +82,19 @@ class TestHighLevel:
         run(main())
 
     def test_messages_keep_order_per_stream(self, run: Callable[..., Any], style: str) -> None:
-        async def main() -> None:
-            server = await aiosctp.serve(echo, "127.0.0.1", 0, style=style)
-            async with aiosctp.connect("127.0.0.1", port_of(server)) as assoc:
-                n = 300
-                for i in range(n):
-                    await assoc.send(b"%d" % i, stream=i % 7, ppid=i)
-                got: dict = {}
-                for _ in range(n):
-                    msg = await assoc.recv()
-                    got.setdefault(msg.stream, []).append(int(msg.data))
-                    assert int(msg.data) == msg.ppid
-                for s, seqs in got.items():
-                    assert seqs == [i for i in range(n) if i % 7 == s]
-            server.close()
-            await server.wait_closed()
+        async def body(assoc: Association) -> None:
+            n = 300
+            for i in range(n):
+                await assoc.send(b"%d" % i, stream=i % 7, ppid=i)
+            got: dict = {}
+            for _ in range(n):
+                msg = await assoc.recv()
+                got.setdefault(msg.stream, []).append(int(msg.data))
+                assert int(msg.data) == msg.ppid
+            for s, seqs in got.items():
+                assert seqs == [i for i in range(n) if i % 7 == s]
 
-        run(main())
+        run(with_echo_association(style, body))
 
     def test_peer_close_ends_iteration(self, run: Callable[..., Any], style: str) -> None:
         """The handler sends three messages and returns (closing the
@@ -149,30 +163,19 @@ class TestHighLevel:
         run(main())
 
     def test_cancel_recv_loses_nothing(self, run: Callable[..., Any], style: str) -> None:
-        async def main() -> None:
-            server = await aiosctp.serve(echo, "127.0.0.1", 0, style=style)
-            async with aiosctp.connect("127.0.0.1", port_of(server)) as assoc:
-                task = asyncio.get_running_loop().create_task(assoc.recv())
-                await asyncio.sleep(0)
-                task.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await task
-                await assoc.send(b"after cancel")
-                assert (await assoc.recv()).data == b"after cancel"
-                # two readers at once (allowed since issue 15): the one
-                # cancelled loses nothing to the other
-                t1 = asyncio.get_running_loop().create_task(assoc.recv())
-                t2 = asyncio.get_running_loop().create_task(assoc.recv())
-                await asyncio.sleep(0)
-                t1.cancel()
-                with pytest.raises(asyncio.CancelledError):
-                    await t1
-                await assoc.send(b"to the other")
-                assert (await t2).data == b"to the other"
-            server.close()
-            await server.wait_closed()
+        async def body(assoc: Association) -> None:
+            await cancel_waiting(asyncio.get_running_loop().create_task(assoc.recv()))
+            await assoc.send(b"after cancel")
+            assert (await assoc.recv()).data == b"after cancel"
+            # two readers at once (allowed since issue 15): the one
+            # cancelled loses nothing to the other
+            t1 = asyncio.get_running_loop().create_task(assoc.recv())
+            t2 = asyncio.get_running_loop().create_task(assoc.recv())
+            await cancel_waiting(t1)
+            await assoc.send(b"to the other")
+            assert (await t2).data == b"to the other"
 
-        run(main())
+        run(with_echo_association(style, body))
 
     def test_cancel_connect_leaks_nothing(self, run: Callable[..., Any], style: str) -> None:
         """connect() cancelled at every step it can be: no socket, no task,
