@@ -282,28 +282,27 @@ def test_flow_control(loop: asyncio.AbstractEventLoop) -> None:
     _run(loop, main())
 
 
-def test_stream_socket_refused(loop: asyncio.AbstractEventLoop) -> None:
-    async def main() -> None:
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            with pytest.raises(ValueError, match="SOCK_SEQPACKET"):
-                await aiosctp.create_sctp_connection(asyncio.Protocol, sock=a)
-        finally:
-            a.close()
-            b.close()
+async def _refused(kind: int, match: str, *where: Any) -> socket.socket:
+    """create_sctp_connection(*where, sock=) on one end of a Unix socketpair
+    of ``kind`` raises ValueError matching ``match``; both ends are closed
+    after it; returns that (closed) end."""
+    a, b = socket.socketpair(socket.AF_UNIX, kind)
+    try:
+        with pytest.raises(ValueError, match=match):
+            await aiosctp.create_sctp_connection(asyncio.Protocol, *where, sock=a)
+    finally:
+        a.close()
+        b.close()
+    return a
 
-    _run(loop, main())
+
+def test_stream_socket_refused(loop: asyncio.AbstractEventLoop) -> None:
+    _run(loop, _refused(socket.SOCK_STREAM, "SOCK_SEQPACKET"))
 
 
 def test_unix_socket_takes_no_address(loop: asyncio.AbstractEventLoop) -> None:
     async def main() -> None:
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            with pytest.raises(ValueError, match="no host"):
-                await aiosctp.create_sctp_connection(asyncio.Protocol, "127.0.0.1", 9, sock=a)
-        finally:
-            a.close()
-            b.close()
+        a = await _refused(socket.SOCK_SEQPACKET, "no host", "127.0.0.1", 9)
         with pytest.raises(ValueError, match="closed"):
             await aiosctp.create_sctp_connection(asyncio.Protocol, sock=a)
 
