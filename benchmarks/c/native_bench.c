@@ -52,31 +52,23 @@ static double wall_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-static void send_one(int fd, const char *buf, size_t size)
-{
-    for (;;) {
-        ssize_t n = send(fd, buf, size, 0);
-        if (n == (ssize_t)size)
-            return;
-        if (n < 0 && errno == EINTR)
-            continue;
-        die("send");
-    }
-}
+enum way { SEND, RECV };
 
-static void recv_one(int fd, char *buf, size_t size)
+/* One whole message of SIZE bytes, sent from or received into BUF; retried
+ * on EINTR; anything else (an error, a short message) ends the program. */
+static void one_message(int fd, char *buf, size_t size, enum way way)
 {
     for (;;) {
-        ssize_t n = recv(fd, buf, MAXSIZE, 0);
+        ssize_t n = way == RECV ? recv(fd, buf, MAXSIZE, 0) : send(fd, buf, size, 0);
         if (n == (ssize_t)size)
             return;
         if (n < 0 && errno == EINTR)
             continue;
-        if (n >= 0) {
+        if (n >= 0 && way == RECV) {
             fprintf(stderr, "recv: %zd bytes, expected %zu\n", n, size);
             exit(2);
         }
-        die("recv");
+        die(way == RECV ? "recv" : "send");
     }
 }
 
@@ -163,22 +155,22 @@ int main(int argc, char **argv)
             send_many(fd, buf, size, count);
         else
             for (long i = 0; i < count; i++)
-                send_one(fd, buf, size);
+                one_message(fd, buf, size, SEND);
     } else if (strcmp(role, "recv") == 0) {
         if (mmsg)
             recv_many(fd, size, count);
         else
             for (long i = 0; i < count; i++)
-                recv_one(fd, buf, size);
+                one_message(fd, buf, size, RECV);
     } else if (strcmp(role, "ping") == 0) {
         for (long i = 0; i < count; i++) {
-            send_one(fd, buf, size);
-            recv_one(fd, buf, size);
+            one_message(fd, buf, size, SEND);
+            one_message(fd, buf, size, RECV);
         }
     } else if (strcmp(role, "pong") == 0) {
         for (long i = 0; i < count; i++) {
-            recv_one(fd, buf, size);
-            send_one(fd, buf, size);
+            one_message(fd, buf, size, RECV);
+            one_message(fd, buf, size, SEND);
         }
     } else {
         fprintf(stderr, "native_bench: unknown role %s\n", role);
