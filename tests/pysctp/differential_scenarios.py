@@ -88,6 +88,24 @@ def received(item, cli_port=None):
     return out
 
 
+def close_pair(cli, conn):
+    """Close ``cli``, then ``conn``; what ``conn`` received in between (its EOF)."""
+    cli.close()
+    eof = received(recv(conn))
+    conn.close()
+    return eof
+
+
+def returned_or_raised(call):
+    """"returned" when ``call()`` returns (what it returns varies by run),
+    else what it raised."""
+    try:
+        call()
+        return "returned"
+    except Exception as e:
+        return exc(e)
+
+
 def listener(style=None, family=socket.AF_INET, host="127.0.0.1"):
     cls = sctp.sctpsocket_udp if style == "udp" else sctp.sctpsocket_tcp
     s = cls(family)
@@ -95,6 +113,14 @@ def listener(style=None, family=socket.AF_INET, host="127.0.0.1"):
     s.bind((host, 0))
     s.listen(8)
     return s
+
+
+def bound(family=socket.AF_INET, host="127.0.0.1"):
+    """A one-to-one socket bound to ``host`` on an ephemeral port, not
+    listening: (socket, port)."""
+    s = sctp.sctpsocket_tcp(family)
+    s.bind((host, 0))
+    return s, s.getsockname()[1]
 
 
 def tcp_pair(data_io=True, setup=None, family=socket.AF_INET, host="127.0.0.1"):
@@ -198,9 +224,7 @@ def scenario_tcp_basic():
     out["defaults"] = [cli.streamid, cli.ttl]
     cli.sctp_send(b"defaults", ppid=7)
     out["recv_defaults"] = received(recv(conn), cli_port)
-    cli.close()
-    out["eof"] = received(recv(conn))
-    conn.close()
+    out["eof"] = close_pair(cli, conn)
     return out
 
 
@@ -248,9 +272,7 @@ def scenario_tcp_events_off():
     out["events"] = sorted(k for k, v in vars(conn.events).items() if k.startswith("_") and v)
     cli.sctp_send(b"plain", ppid=18, stream=3)
     out["data"] = received(recv(conn))
-    cli.close()
-    out["eof"] = received(recv(conn))
-    conn.close()
+    out["eof"] = close_pair(cli, conn)
     return out
 
 
@@ -324,16 +346,14 @@ def scenario_udp():
 
 
 def scenario_multihoming():
+    """bindx() and connectx() over two loopback addresses, the primary path
+    (set_primary, ADDR_MADE_PRIM, set_peer_primary), removing an address."""
     out = {}
-    srv = sctp.sctpsocket_tcp(socket.AF_INET)
-    srv.bind(("127.0.0.1", 0))
-    port = srv.getsockname()[1]
+    srv, port = bound()
     srv.bindx([("127.0.0.2", port)])
     srv.listen(4)
     out["listener_laddrs"] = sorted(a[0] for a in srv.getladdrs())
-    cli = sctp.sctpsocket_tcp(socket.AF_INET)
-    cli.events.clear()
-    cli.events.address = 1
+    cli = subscribed(sctp.sctpsocket_tcp(socket.AF_INET), "address")
     res = cli.connectx([("127.0.0.1", port), ("127.0.0.2", port)])
     out["connectx_returns"] = type(res).__name__
     conn, _ = srv.accept()
@@ -399,9 +419,7 @@ def scenario_ipv6():
     conn.close()
     srv.close()
     # bindx and connectx with IPv6 (and IPv4) addresses on an IPv6 socket
-    srv = sctp.sctpsocket_tcp(socket.AF_INET6)
-    srv.bind(("::1", 0))
-    port = srv.getsockname()[1]
+    srv, port = bound(socket.AF_INET6, "::1")
     srv.bindx([("127.0.0.1", port), ("::ffff:127.0.0.2", port)])
     srv.listen(2)
     out["bindx_v6_laddrs"] = sorted(a[0] for a in srv.getladdrs())
@@ -618,17 +636,9 @@ def scenario_timeouts():
     out = {}
     cli, conn = tcp_pair()
     conn.settimeout(0.5)
-    try:
-        conn.sctp_recv(100)
-        out["recv_timeout"] = "returned"
-    except Exception as e:
-        out["recv_timeout"] = exc(e)
+    out["recv_timeout"] = returned_or_raised(lambda: conn.sctp_recv(100))
     conn.setblocking(False)
-    try:
-        conn.sctp_recv(100)
-        out["recv_nonblocking"] = "returned"
-    except Exception as e:
-        out["recv_nonblocking"] = exc(e)
+    out["recv_nonblocking"] = returned_or_raised(lambda: conn.sctp_recv(100))
     conn.setblocking(True)
     cli.settimeout(5)
     cli.sctp_send(b"with-timeout")
@@ -640,13 +650,8 @@ def scenario_timeouts():
 
 def scenario_send_failed():
     out = {}
-    dead = sctp.sctpsocket_tcp(socket.AF_INET)
-    dead.bind(("127.0.0.1", 0))
-    port = dead.getsockname()[1]  # bound, not listening: INIT is answered by ABORT
-    u = sctp.sctpsocket_udp(socket.AF_INET)
-    u.events.clear()
-    u.events.association = 1
-    u.events.send_failure = 1
+    dead, port = bound()  # not listening: INIT is answered by ABORT
+    u = subscribed(sctp.sctpsocket_udp(socket.AF_INET), "association", "send_failure")
     out["send"] = u.sctp_send(b"payload", to=("127.0.0.1", port), ppid=46, stream=1,
                               context=77, timetolive=5000)
     u.ttl = 250  # the default timetolive
@@ -686,12 +691,9 @@ def scenario_remote_error_binary():
 
 def scenario_send_failed_binary():
     """A send_failed whose payload is not UTF-8 (PySCTP 0.7.3 crashes)."""
-    dead = sctp.sctpsocket_tcp(socket.AF_INET)
-    dead.bind(("127.0.0.1", 0))
-    u = sctp.sctpsocket_udp(socket.AF_INET)
-    u.events.clear()
-    u.events.send_failure = 1
-    u.sctp_send(b"\xff\xfe\x00\x01", to=("127.0.0.1", dead.getsockname()[1]))
+    dead, port = bound()
+    u = subscribed(sctp.sctpsocket_udp(socket.AF_INET), "send_failure")
+    u.sctp_send(b"\xff\xfe\x00\x01", to=("127.0.0.1", port))
     out = {"event": received(recv(u))}
     u.close()
     dead.close()
