@@ -100,6 +100,31 @@ def setup_result(n: int, elapsed: float, cycles: List[float]) -> Dict[str, Any]:
             "cycle_max": cycles[-1] if cycles else 0.0}
 
 
+class SetupClock:
+    """The setup client's clock: made when the measured phase begins;
+    ``lap()`` after each cycle (connect, close) says whether the duration is
+    over; ``stop()`` ends the phase; ``result(n)`` is the RESULT."""
+
+    def __init__(self, p: Dict[str, Any]) -> None:
+        self.cycles: List[float] = []
+        mark("begin")
+        self.t0 = self.prev = self.t1 = now()
+        self.deadline = self.t0 + p["duration"]
+
+    def lap(self) -> bool:
+        t = now()
+        self.cycles.append(t - self.prev)
+        self.prev = t
+        return t > self.deadline
+
+    def stop(self) -> None:
+        self.t1 = now()
+        mark("end")
+
+    def result(self, n: int) -> Dict[str, Any]:
+        return setup_result(n, self.t1 - self.t0, self.cycles)
+
+
 def mem_now() -> Tuple[int, int]:
     """(tracemalloc current bytes, RSS bytes)."""
     import tracemalloc
@@ -107,6 +132,38 @@ def mem_now() -> Tuple[int, int]:
     with open("/proc/self/statm") as f:
         rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     return cur, rss
+
+
+class AssocMemory:
+    """What a many-server's associations cost: created before the server
+    (starts tracemalloc unless params say "tracemalloc": false), then
+    ``up(assocs)`` once they are all up says UP with the figures; then
+    ``result(...)`` is the server's RESULT."""
+
+    def __init__(self, p: Dict[str, Any]) -> None:
+        import tracemalloc
+        gc.collect()
+        if p.get("tracemalloc", True):
+            tracemalloc.start()
+        self.m0, self.r0 = mem_now()
+        self.rss = 0
+
+    def up(self, assocs: int) -> None:
+        import tracemalloc
+        gc.collect()
+        m1, r1 = mem_now()
+        self.rss = r1 - self.r0
+        up_info = {"rss_bytes": self.rss, "assocs": assocs}
+        if tracemalloc.is_tracing():
+            up_info["py_bytes"] = m1 - self.m0
+            tracemalloc.stop()
+        out("UP", up_info)
+
+    def result(self, n: int, assocs: int, t_first: float, t_end: float) -> Dict[str, Any]:
+        el = t_end - t_first
+        return {"role": "server", "msgs": n, "assocs": assocs, "elapsed": el,
+                "rate": (n - 1) / el if el > 0 else 0.0, "t_end": t_end,
+                "rss_bytes_per_assoc": self.rss / max(assocs, 1)}
 
 
 class Checker:
@@ -305,30 +362,17 @@ class Blocking:
 
     def many_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
         """One one-to-many socket; count COMM_UP, then messages."""
-        import tracemalloc
-        gc.collect()
-        if p.get("tracemalloc", True):
-            tracemalloc.start()
-        m0, r0 = mem_now()
+        mem = AssocMemory(p)
         lst = self.listen(p, many=True)
         want_up, want = p["assocs"], p["assocs"] * p["per_assoc"]
         up = self.many_wait_up(lst, want_up)
-        gc.collect()
-        m1, r1 = mem_now()
-        up_info = {"rss_bytes": r1 - r0, "assocs": up}
-        if tracemalloc.is_tracing():
-            up_info["py_bytes"] = m1 - m0
-            tracemalloc.stop()
-        out("UP", up_info)
+        mem.up(up)
         mark("begin")
         n, t_first = self.many_count(lst, want)
         t_end = now()
         mark("end")
         lst.close()
-        el = t_end - t_first
-        return {"role": "server", "msgs": n, "assocs": up, "elapsed": el,
-                "rate": (n - 1) / el if el > 0 else 0.0, "t_end": t_end,
-                "rss_bytes_per_assoc": (r1 - r0) / max(up, 1)}
+        return mem.result(n, up, t_first, t_end)
 
     def many_wait_up(self, lst: Any, want: int) -> int:
         raise NotImplementedError
@@ -364,26 +408,19 @@ class Blocking:
     def setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
         addr = (HOST, p["port"])
         new = self.new
-        cycles = []
-        mark("begin")
-        t0 = prev = now()
-        deadline = t0 + p["duration"]
+        clock = SetupClock(p)
         n = 0
         for n in range(1, p["count"] + 1):
             s = new()
             s.connect(addr)
             s.close()
-            t = now()
-            cycles.append(t - prev)
-            prev = t
-            if t > deadline:
+            if clock.lap():
                 break
-        t1 = now()
-        mark("end")
+        clock.stop()
         s = self.connect(p)
         self.make_send(s)(end_marker(n), 0)
         s.close()
-        return setup_result(n, t1 - t0, cycles)
+        return clock.result(n)
 
 
 class Stdlib(Blocking):
@@ -774,48 +811,29 @@ class Async:
                 self.asyncio.set_event_loop(None)
                 loop.close()
 
-    # the scenarios, as coroutines, in the subclasses
-    async def a_pingpong_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
+    async def close_server(self, srv: Any) -> None:
+        srv.close()
+        try:
+            await self.asyncio.wait_for(srv.wait_closed(), 5)
+        except Exception:
+            pass
 
-    async def a_pingpong_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
 
-    async def a_stream_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
+#: What run_worker calls on an Async contender (``<scenario>_<role>``): each
+#: runs the subclass's coroutine method ``a_<scenario>_<role>`` on a new loop.
+ASYNC_SCENARIOS = ("pingpong_server", "pingpong_client", "stream_server", "stream_client",
+                   "many_server", "setup_server", "setup_client")
 
-    async def a_stream_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
 
-    async def a_many_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
+def _on_a_new_loop(name: str) -> Callable[[Async, Dict[str, Any]], Dict[str, Any]]:
+    def scenario(self: Async, p: Dict[str, Any]) -> Dict[str, Any]:
+        return self.run(getattr(self, "a_" + name), p)
+    scenario.__name__ = scenario.__qualname__ = name
+    return scenario
 
-    async def a_setup_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
 
-    async def a_setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        raise NotImplementedError
-
-    def pingpong_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_pingpong_server, p)
-
-    def pingpong_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_pingpong_client, p)
-
-    def stream_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_stream_server, p)
-
-    def stream_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_stream_client, p)
-
-    def many_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_many_server, p)
-
-    def setup_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_setup_server, p)
-
-    def setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        return self.run(self.a_setup_client, p)
+for _name in ASYNC_SCENARIOS:
+    setattr(Async, _name, _on_a_new_loop(_name))
 
 
 def no_sender_dry(transport: Any) -> None:
@@ -1019,13 +1037,6 @@ class CallbackStyle(Async):
         out("READY", srv.sockets[0].getsockname()[1])
         return srv
 
-    async def close_server(self, srv: Any) -> None:
-        srv.close()
-        try:
-            await self.asyncio.wait_for(srv.wait_closed(), 5)
-        except Exception:
-            pass
-
     # -- scenarios ---------------------------------------------------------------
     async def a_pingpong_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
         c = self.ctx(p)
@@ -1101,35 +1112,21 @@ class CallbackStyle(Async):
                 "t0": t0}
 
     async def a_many_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        import tracemalloc
         loop = self.asyncio.get_running_loop()
         c = self.ctx(p, up=0, want_up=p["assocs"], want=p["assocs"] * p["per_assoc"],
                      all_up=loop.create_future(), t_first=0.0, t_end=0.0)
-        gc.collect()
-        if p.get("tracemalloc", True):
-            tracemalloc.start()
-        m0, r0 = mem_now()
+        mem = AssocMemory(p)
         srv = await self.server(lambda: self.P["Counter"](c), p, True)
         out("READY", srv.sockets[0].getsockname()[1])
         await c["all_up"]
         await self.asyncio.sleep(0.05)
-        gc.collect()
-        m1, r1 = mem_now()
         up = c["up"]
-        up_info = {"rss_bytes": r1 - r0, "assocs": up}
-        if tracemalloc.is_tracing():
-            up_info["py_bytes"] = m1 - m0
-            tracemalloc.stop()
-        out("UP", up_info)
+        mem.up(up)
         mark("begin")
         await c["done"]
         mark("end")
         await self.close_server(srv)
-        el = c["t_end"] - c["t_first"]
-        n = c["n"]
-        return {"role": "server", "msgs": n, "assocs": up, "elapsed": el,
-                "rate": (n - 1) / el if el > 0 else 0.0, "t_end": c["t_end"],
-                "rss_bytes_per_assoc": (r1 - r0) / max(up, 1)}
+        return mem.result(c["n"], up, c["t_first"], c["t_end"])
 
     async def a_setup_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
         c = self.ctx(p)
@@ -1143,27 +1140,20 @@ class CallbackStyle(Async):
 
     async def a_setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
         c = self.ctx(p)
-        cycles = []
-        mark("begin")
-        t0 = prev = now()
-        deadline = t0 + p["duration"]
+        clock = SetupClock(p)
         n = 0
         for n in range(1, p["count"] + 1):
             t, pr = await self.connection(lambda: self.P["Plain"](c), p)
             t.close()
             await pr.closed
-            tn = now()
-            cycles.append(tn - prev)
-            prev = tn
-            if tn > deadline:
+            if clock.lap():
                 break
-        t1 = now()
-        mark("end")
+        clock.stop()
         t, pr = await self.connection(lambda: self.P["Plain"](c), p)
         pr._send(end_marker(n), 0)
         t.close()
         await self.asyncio.wait_for(pr.closed, 10)
-        return setup_result(n, t1 - t0, cycles)
+        return clock.result(n)
 
 
 class Transport(CallbackStyle):
@@ -1268,13 +1258,6 @@ class HighLevel(Async):
             no_sender_dry(assoc.transport)
         return assoc
 
-    async def close_server(self, srv: Any) -> None:
-        srv.close()
-        try:
-            await self.asyncio.wait_for(srv.wait_closed(), 5)
-        except Exception:
-            pass
-
     async def a_pingpong_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
         loop = self.asyncio.get_running_loop()
         finished = loop.create_future()
@@ -1374,7 +1357,6 @@ class HighLevel(Async):
                 "t0": t0}
 
     async def a_many_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        import tracemalloc
         loop = self.asyncio.get_running_loop()
         all_up, finished = loop.create_future(), loop.create_future()
         want_up, want = p["assocs"], p["assocs"] * p["per_assoc"]
@@ -1391,30 +1373,17 @@ class HighLevel(Async):
                 if n >= want and not finished.done():
                     st["t_end"] = now()
                     finished.set_result(None)
-        gc.collect()
-        if p.get("tracemalloc", True):
-            tracemalloc.start()
-        m0, r0 = mem_now()
+        mem = AssocMemory(p)
         srv = await self.serve(handler, p, True)
         await all_up
         await self.asyncio.sleep(0.05)
-        gc.collect()
-        m1, r1 = mem_now()
         up = st["up"]
-        up_info = {"rss_bytes": r1 - r0, "assocs": up}
-        if tracemalloc.is_tracing():
-            up_info["py_bytes"] = m1 - m0
-            tracemalloc.stop()
-        out("UP", up_info)
+        mem.up(up)
         mark("begin")
         await finished
         mark("end")
         await self.close_server(srv)
-        el = st["t_end"] - st["t_first"]
-        n = st["n"]
-        return {"role": "server", "msgs": n, "assocs": up, "elapsed": el,
-                "rate": (n - 1) / el if el > 0 else 0.0, "t_end": st["t_end"],
-                "rss_bytes_per_assoc": (r1 - r0) / max(up, 1)}
+        return mem.result(st["n"], up, st["t_first"], st["t_end"])
 
     async def a_setup_server(self, p: Dict[str, Any]) -> Dict[str, Any]:
         loop = self.asyncio.get_running_loop()
@@ -1437,25 +1406,18 @@ class HighLevel(Async):
         return {"role": "server", "msgs": st["n"] - 1}
 
     async def a_setup_client(self, p: Dict[str, Any]) -> Dict[str, Any]:
-        cycles = []
-        mark("begin")
-        t0 = prev = now()
-        deadline = t0 + p["duration"]
+        clock = SetupClock(p)
         n = 0
         for n in range(1, p["count"] + 1):
             assoc = await self.connect(p)
             await assoc.close()
-            tn = now()
-            cycles.append(tn - prev)
-            prev = tn
-            if tn > deadline:
+            if clock.lap():
                 break
-        t1 = now()
-        mark("end")
+        clock.stop()
         assoc = await self.connect(p)
         await assoc.send(end_marker(n), stream=0, ppid=1)
         await assoc.close()
-        return setup_result(n, t1 - t0, cycles)
+        return clock.result(n)
 
 
 CONTENDERS: Dict[str, Callable[[], Any]] = {
