@@ -919,22 +919,26 @@ PyMethodDef aiosctp_core_methods[] = {
 
 /* ---- module ---------------------------------------------------------------- */
 
-static int
-add_core_constants(PyObject *m)
-{
-#define ADD(name)                                                      \
-    if (PyModule_AddIntConstant(m, #name, (long)(name)) < 0)           \
-        return -1
-    ADD(IPPROTO_SCTP);
-    ADD(SOL_SCTP);
-    ADD(SCTP_BINDX_ADD_ADDR);
-    ADD(SCTP_BINDX_REM_ADDR);
+static const aiosctp_int_const core_constants[] = {
+    AIOSCTP_CONST(IPPROTO_SCTP),
+    AIOSCTP_CONST(SOL_SCTP),
+    AIOSCTP_CONST(SCTP_BINDX_ADD_ADDR),
+    AIOSCTP_CONST(SCTP_BINDX_REM_ADDR),
 #ifdef HAVE_SCTP_FUTURE_ASSOC
-    ADD(SCTP_FUTURE_ASSOC);
-    ADD(SCTP_CURRENT_ASSOC);
-    ADD(SCTP_ALL_ASSOC);
+    AIOSCTP_CONST(SCTP_FUTURE_ASSOC),
+    AIOSCTP_CONST(SCTP_CURRENT_ASSOC),
+    AIOSCTP_CONST(SCTP_ALL_ASSOC),
 #endif
-#undef ADD
+    {NULL, 0},
+};
+
+static int
+add_int_constants(PyObject *m, const aiosctp_int_const *c)
+{
+    for (; c->name != NULL; c++) {
+        if (PyModule_AddIntConstant(m, c->name, c->value) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -946,8 +950,9 @@ sctp_exec(PyObject *m)
         PyModule_AddFunctions(m, aiosctp_sockopt_methods) < 0 ||
         PyModule_AddFunctions(m, aiosctp_fastpath_methods) < 0)
         return -1;
-    if (add_core_constants(m) < 0 || aiosctp_msgio_add_constants(m) < 0 ||
-        aiosctp_sockopt_add_constants(m) < 0)
+    if (add_int_constants(m, core_constants) < 0 ||
+        add_int_constants(m, aiosctp_msgio_constants) < 0 ||
+        add_int_constants(m, aiosctp_sockopt_constants) < 0)
         return -1;
     if (aiosctp_fastpath_init_types(m) < 0)
         return -1;

@@ -107,9 +107,16 @@ extern PyMethodDef aiosctp_msgio_methods[];
 extern PyMethodDef aiosctp_sockopt_methods[];
 extern PyMethodDef aiosctp_fastpath_methods[];
 
-/* Constants each file adds to the module (returns -1 on error). */
-int aiosctp_msgio_add_constants(PyObject *module);
-int aiosctp_sockopt_add_constants(PyObject *module);
+/* An integer constant of the module: tables of them end with {NULL, 0}. */
+typedef struct {
+    const char *name;
+    long value;
+} aiosctp_int_const;
+#define AIOSCTP_CONST(name) {#name, (long)(name)}
+
+/* Constant tables contributed by each file; added to the module in exec. */
+extern const aiosctp_int_const aiosctp_msgio_constants[];
+extern const aiosctp_int_const aiosctp_sockopt_constants[];
 
 /* ---- argument conversion (aiosctp.c) ---------------------------------- */
 
