@@ -84,6 +84,14 @@ typedef struct {
     PyTypeObject *nxtinfo_type;
 } aiosctp_state;
 
+/* op (Py_VISIT, Py_CLEAR) on every reference the state st holds: the one
+ * list the module's traverse and clear both walk, kept with the struct. */
+#define AIOSCTP_STATE_REFS(op, st)                                        \
+    do {                                                                  \
+        op((st)->rcvinfo_type);                                           \
+        op((st)->nxtinfo_type);                                           \
+    } while (0)
+
 static inline aiosctp_state *
 aiosctp_get_state(PyObject *module)
 {
