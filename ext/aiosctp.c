@@ -110,6 +110,32 @@ aiosctp_conv_fd(PyObject *obj, void *out)
     return 1;
 }
 
+int
+aiosctp_conv_timeout(PyObject *obj, void *out)
+{
+    double v = PyFloat_AsDouble(obj);
+    if (v == -1.0 && PyErr_Occurred())
+        return 0;
+    *(double *)out = v;
+    return 1;
+}
+
+int
+aiosctp_check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t lo,
+                    Py_ssize_t hi)
+{
+    if (nargs >= lo && nargs <= hi)
+        return 0;
+    if (lo == hi)
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)",
+                     name, lo, nargs);
+    else
+        PyErr_Format(PyExc_TypeError,
+                     "%s() takes %zd %s %zd arguments (%zd given)", name, lo,
+                     hi == lo + 1 ? "or" : "to", hi, nargs);
+    return -1;
+}
+
 /* ---- addresses --------------------------------------------------------- */
 
 int
