@@ -108,6 +108,58 @@ get_checked(int fd, int opt, void *val, socklen_t size, socklen_t need)
 
 #define GET_STRUCT(fd, opt, s) get_checked((fd), (opt), &(s), sizeof(s), sizeof(s))
 
+/* The getters of a struct option taking (fd[, assoc_id]): zero s (size
+ * bytes), parse fd and, where assoc_id is not NULL, the association id into
+ * that field of s, then read option opt into s.  fmt: "O&[O&]:name".
+ * Returns 0, or -1 with an exception set. */
+static int
+get_struct(PyObject *args, const char *fmt, int opt, void *s, socklen_t size,
+           sctp_assoc_t *assoc_id)
+{
+    int fd, ok;
+
+    memset(s, 0, size);
+    if (assoc_id == NULL)
+        ok = PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd);
+    else
+        ok = PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd,
+                              aiosctp_conv_assoc, assoc_id);
+    if (!ok)
+        return -1;
+    return get_checked(fd, opt, s, size, size);
+}
+
+#define GET_FD_STRUCT(args, name, opt, s)                                 \
+    get_struct((args), "O&:" name, (opt), &(s), sizeof(s), NULL)
+#define GET_ASSOC_STRUCT(args, name, opt, s, assoc_field)                 \
+    get_struct((args), "O&O&:" name, (opt), &(s), sizeof(s),              \
+               &(s).assoc_field)
+
+/* setsockopt of val, then None: how the setters end. */
+static PyObject *
+set_struct(int fd, int opt, const void *val, socklen_t len)
+{
+    if (aiosctp_setsockopt(fd, opt, val, len) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+#define SET_STRUCT(fd, opt, s) set_struct((fd), (opt), &(s), sizeof(s))
+
+/* so_get_NAME and so_set_NAME of an option this build lacks: both raise
+ * OSError(ENOPROTOOPT) naming what (the option and the Linux version). */
+#define NOT_BUILT(name, what)                                             \
+    static PyObject *                                                     \
+    so_get_##name(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))         \
+    {                                                                     \
+        return aiosctp_not_built(what);                                   \
+    }                                                                     \
+    static PyObject *                                                     \
+    so_set_##name(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))         \
+    {                                                                     \
+        return aiosctp_not_built(what);                                   \
+    }
+
 /* ---- plain int options (table driven) ----------------------------------- */
 
 enum { ACC_GET = 1, ACC_SET = 2, ACC_BOTH = 3 };
@@ -259,9 +311,7 @@ so_setsockopt_int(PyObject *Py_UNUSED(module), PyObject *args)
     if (o->is_unsigned ? !aiosctp_conv_u32(value, &v.u)
                        : !aiosctp_conv_i32(value, &v.i))
         return NULL;
-    if (aiosctp_setsockopt(fd, opt, &v, sizeof(v)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, opt, v);
 }
 
 PyDoc_STRVAR(get_assoc_value_doc,
@@ -307,9 +357,7 @@ so_set_assoc_value(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     if (check_assoc_value_option(opt) < 0)
         return NULL;
-    if (aiosctp_setsockopt(fd, opt, &av, sizeof(av)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, opt, av);
 }
 
 /* ---- SCTP_INITMSG ------------------------------------------------------------ */
@@ -321,13 +369,9 @@ PyDoc_STRVAR(get_initmsg_doc,
 static PyObject *
 so_get_initmsg(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_initmsg im;
 
-    if (!PyArg_ParseTuple(args, "O&:get_initmsg", aiosctp_conv_fd, &fd))
-        return NULL;
-    memset(&im, 0, sizeof(im));
-    if (GET_STRUCT(fd, SCTP_INITMSG, im) < 0)
+    if (GET_FD_STRUCT(args, "get_initmsg", SCTP_INITMSG, im) < 0)
         return NULL;
     return Py_BuildValue("(HHHH)", im.sinit_num_ostreams,
                          im.sinit_max_instreams, im.sinit_max_attempts,
@@ -351,9 +395,7 @@ so_set_initmsg(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &im.sinit_max_attempts,
                           aiosctp_conv_u16, &im.sinit_max_init_timeo))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_INITMSG, &im, sizeof(im)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_INITMSG, im);
 }
 
 /* ---- SCTP_STATUS, SCTP_GET_PEER_ADDR_INFO ---------------------------------- */
@@ -390,15 +432,11 @@ PyDoc_STRVAR(get_status_doc,
 static PyObject *
 so_get_status(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_status st;
     PyObject *prim, *res;
 
-    memset(&st, 0, sizeof(st));
-    if (!PyArg_ParseTuple(args, "O&O&:get_status", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &st.sstat_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_STATUS, st) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_status", SCTP_STATUS, st,
+                         sstat_assoc_id) < 0)
         return NULL;
     prim = paddrinfo_tuple(&st.sstat_primary);
     if (prim == NULL)
@@ -478,26 +516,14 @@ so_set_event(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &ev.se_type, &on))
         return NULL;
     ev.se_on = (uint8_t)on;
-    if (aiosctp_setsockopt(fd, SCTP_EVENT, &ev, sizeof(ev)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_EVENT, ev);
 }
 #else
 PyDoc_STRVAR(set_event_doc,
 "set_event(fd, assoc_id, event_type, on) -> None\n\n"
 "SCTP_EVENT: not in this build (OSError ENOPROTOOPT).");
 
-static PyObject *
-so_get_event(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
-{
-    return aiosctp_not_built("SCTP_EVENT (Linux 5.1)");
-}
-
-static PyObject *
-so_set_event(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
-{
-    return aiosctp_not_built("SCTP_EVENT (Linux 5.1)");
-}
+NOT_BUILT(event, "SCTP_EVENT (Linux 5.1)")
 #endif /* HAVE_SCTP_EVENT */
 
 /* ---- SCTP_RTOINFO ----------------------------------------------------------- */
@@ -509,14 +535,10 @@ PyDoc_STRVAR(get_rtoinfo_doc,
 static PyObject *
 so_get_rtoinfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_rtoinfo ri;
 
-    memset(&ri, 0, sizeof(ri));
-    if (!PyArg_ParseTuple(args, "O&O&:get_rtoinfo", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &ri.srto_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_RTOINFO, ri) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_rtoinfo", SCTP_RTOINFO, ri,
+                         srto_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(III)", (unsigned int)ri.srto_initial,
                          (unsigned int)ri.srto_max,
@@ -540,9 +562,7 @@ so_set_rtoinfo(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u32, &ri.srto_max, aiosctp_conv_u32,
                           &ri.srto_min))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_RTOINFO, &ri, sizeof(ri)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_RTOINFO, ri);
 }
 
 /* ---- SCTP_ASSOCINFO --------------------------------------------------------- */
@@ -555,14 +575,10 @@ PyDoc_STRVAR(get_associnfo_doc,
 static PyObject *
 so_get_associnfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_assocparams ap;
 
-    memset(&ap, 0, sizeof(ap));
-    if (!PyArg_ParseTuple(args, "O&O&:get_associnfo", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &ap.sasoc_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_ASSOCINFO, ap) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_associnfo", SCTP_ASSOCINFO, ap,
+                         sasoc_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(HHIII)", ap.sasoc_asocmaxrxt,
                          ap.sasoc_number_peer_destinations,
@@ -588,9 +604,7 @@ so_set_associnfo(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &ap.sasoc_asocmaxrxt,
                           aiosctp_conv_u32, &ap.sasoc_cookie_life))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_ASSOCINFO, &ap, sizeof(ap)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_ASSOCINFO, ap);
 }
 
 /* ---- SCTP_PEER_ADDR_PARAMS -------------------------------------------------- */
@@ -678,9 +692,7 @@ so_set_peer_addr_params(PyObject *Py_UNUSED(module), PyObject *args)
         return aiosctp_not_built(
             "SCTP_PEER_ADDR_PARAMS ipv6_flowlabel/dscp (Linux 4.19)");
 #endif
-    if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_PEER_ADDR_PARAMS, pp);
 }
 
 /* ---- SCTP_DEFAULT_SNDINFO, SCTP_DEFAULT_PRINFO ---------------------------- */
@@ -693,14 +705,10 @@ PyDoc_STRVAR(get_default_sndinfo_doc,
 static PyObject *
 so_get_default_sndinfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_sndinfo si;
 
-    memset(&si, 0, sizeof(si));
-    if (!PyArg_ParseTuple(args, "O&O&:get_default_sndinfo", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &si.snd_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_DEFAULT_SNDINFO, si) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_default_sndinfo", SCTP_DEFAULT_SNDINFO, si,
+                         snd_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(HHIIi)", si.snd_sid, si.snd_flags,
                          (unsigned int)ntohl(si.snd_ppid),
@@ -727,9 +735,7 @@ so_set_default_sndinfo(PyObject *Py_UNUSED(module), PyObject *args)
                           &ppid, aiosctp_conv_u32, &si.snd_context))
         return NULL;
     si.snd_ppid = htonl(ppid);
-    if (aiosctp_setsockopt(fd, SCTP_DEFAULT_SNDINFO, &si, sizeof(si)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_DEFAULT_SNDINFO, si);
 }
 
 #ifdef SCTP_DEFAULT_PRINFO
@@ -741,14 +747,10 @@ PyDoc_STRVAR(get_default_prinfo_doc,
 static PyObject *
 so_get_default_prinfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_default_prinfo pi;
 
-    memset(&pi, 0, sizeof(pi));
-    if (!PyArg_ParseTuple(args, "O&O&:get_default_prinfo", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &pi.pr_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_DEFAULT_PRINFO, pi) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_default_prinfo", SCTP_DEFAULT_PRINFO, pi,
+                         pr_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(HI)", pi.pr_policy, (unsigned int)pi.pr_value);
 }
@@ -769,9 +771,7 @@ so_set_default_prinfo(PyObject *Py_UNUSED(module), PyObject *args)
                           &pi.pr_assoc_id, aiosctp_conv_u16, &pi.pr_policy,
                           aiosctp_conv_u32, &pi.pr_value))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_DEFAULT_PRINFO, &pi, sizeof(pi)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_DEFAULT_PRINFO, pi);
 }
 #endif /* SCTP_DEFAULT_PRINFO */
 
@@ -785,14 +785,9 @@ PyDoc_STRVAR(get_adaptation_layer_doc,
 static PyObject *
 so_get_adaptation_layer(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_setadaptation sa;
 
-    if (!PyArg_ParseTuple(args, "O&:get_adaptation_layer", aiosctp_conv_fd,
-                          &fd))
-        return NULL;
-    memset(&sa, 0, sizeof(sa));
-    if (GET_STRUCT(fd, SCTP_ADAPTATION_LAYER, sa) < 0)
+    if (GET_FD_STRUCT(args, "get_adaptation_layer", SCTP_ADAPTATION_LAYER, sa) < 0)
         return NULL;
     return PyLong_FromUnsignedLong(sa.ssb_adaptation_ind);
 }
@@ -811,9 +806,7 @@ so_set_adaptation_layer(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&:set_adaptation_layer", aiosctp_conv_fd,
                           &fd, aiosctp_conv_u32, &sa.ssb_adaptation_ind))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_ADAPTATION_LAYER, &sa, sizeof(sa)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_ADAPTATION_LAYER, sa);
 }
 
 /* ---- SCTP_PRIMARY_ADDR, SCTP_SET_PEER_PRIMARY_ADDR ------------------------- */
@@ -825,14 +818,10 @@ PyDoc_STRVAR(get_primary_addr_doc,
 static PyObject *
 so_get_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_prim pr;
 
-    memset(&pr, 0, sizeof(pr));
-    if (!PyArg_ParseTuple(args, "O&O&:get_primary_addr", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &pr.ssp_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_PRIMARY_ADDR, pr) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_primary_addr", SCTP_PRIMARY_ADDR, pr,
+                         ssp_assoc_id) < 0)
         return NULL;
     return get_addr((const char *)&pr + offsetof(struct sctp_prim, ssp_addr));
 }
@@ -855,9 +844,7 @@ so_set_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
     memset(&pr, 0, sizeof(pr));
     pr.ssp_assoc_id = id;
     put_addr((char *)&pr + offsetof(struct sctp_prim, ssp_addr), &ss);
-    if (aiosctp_setsockopt(fd, SCTP_PRIMARY_ADDR, &pr, sizeof(pr)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_PRIMARY_ADDR, pr);
 }
 
 PyDoc_STRVAR(set_peer_primary_addr_doc,
@@ -880,10 +867,7 @@ so_set_peer_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
     memset(&pr, 0, sizeof(pr));
     pr.sspp_assoc_id = id;
     put_addr((char *)&pr + offsetof(struct sctp_setpeerprim, sspp_addr), &ss);
-    if (aiosctp_setsockopt(fd, SCTP_SET_PEER_PRIMARY_ADDR, &pr,
-                           sizeof(pr)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_SET_PEER_PRIMARY_ADDR, pr);
 }
 
 /* ---- SCTP_DELAYED_SACK ---------------------------------------------------- */
@@ -895,14 +879,10 @@ PyDoc_STRVAR(get_delayed_sack_doc,
 static PyObject *
 so_get_delayed_sack(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_sack_info si;
 
-    memset(&si, 0, sizeof(si));
-    if (!PyArg_ParseTuple(args, "O&O&:get_delayed_sack", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &si.sack_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_DELAYED_SACK, si) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_delayed_sack", SCTP_DELAYED_SACK, si,
+                         sack_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(II)", (unsigned int)si.sack_delay,
                          (unsigned int)si.sack_freq);
@@ -924,9 +904,7 @@ so_set_delayed_sack(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u32, &si.sack_delay, aiosctp_conv_u32,
                           &si.sack_freq))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_DELAYED_SACK, &si, sizeof(si)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_DELAYED_SACK, si);
 }
 
 /* ---- stream reconfiguration (RFC 6525) ------------------------------------ */
@@ -1006,9 +984,7 @@ so_add_streams(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &as.sas_instrms, aiosctp_conv_u16,
                           &as.sas_outstrms))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_ADD_STREAMS, &as, sizeof(as)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_ADD_STREAMS, as);
 }
 #endif
 
@@ -1026,9 +1002,7 @@ so_reset_assoc(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&:reset_assoc", aiosctp_conv_fd, &fd,
                           aiosctp_conv_assoc, &id))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_RESET_ASSOC, &id, sizeof(id)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_RESET_ASSOC, id);
 }
 #endif
 
@@ -1072,10 +1046,7 @@ so_set_stream_scheduler_value(PyObject *Py_UNUSED(module), PyObject *args)
                           &sv.assoc_id, aiosctp_conv_u16, &sv.stream_id,
                           aiosctp_conv_u16, &sv.stream_value))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_STREAM_SCHEDULER_VALUE, &sv,
-                           sizeof(sv)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_STREAM_SCHEDULER_VALUE, sv);
 }
 #endif
 
@@ -1096,9 +1067,7 @@ so_set_auth_chunk(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&:set_auth_chunk", aiosctp_conv_fd, &fd,
                           conv_u8, &ac.sauth_chunk))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_AUTH_CHUNK, &ac, sizeof(ac)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_AUTH_CHUNK, ac);
 }
 
 PyDoc_STRVAR(set_auth_key_doc,
@@ -1160,9 +1129,7 @@ set_authkeyid(PyObject *args, int opt, const char *fmt)
                           &ki.scact_assoc_id, aiosctp_conv_u16,
                           &ki.scact_keynumber))
         return NULL;
-    if (aiosctp_setsockopt(fd, opt, &ki, sizeof(ki)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, opt, ki);
 }
 
 PyDoc_STRVAR(get_auth_active_key_doc,
@@ -1172,14 +1139,10 @@ PyDoc_STRVAR(get_auth_active_key_doc,
 static PyObject *
 so_get_auth_active_key(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_authkeyid ki;
 
-    memset(&ki, 0, sizeof(ki));
-    if (!PyArg_ParseTuple(args, "O&O&:get_auth_active_key", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &ki.scact_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_AUTH_ACTIVE_KEY, ki) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_auth_active_key", SCTP_AUTH_ACTIVE_KEY, ki,
+                         scact_assoc_id) < 0)
         return NULL;
     return PyLong_FromLong(ki.scact_keynumber);
 }
@@ -1341,11 +1304,8 @@ so_set_hmac_ident(PyObject *Py_UNUSED(module), PyObject *args)
         }
     }
     Py_DECREF(seq);
-    if (aiosctp_setsockopt(fd, SCTP_HMAC_IDENT, &buf,
-                           (socklen_t)(sizeof(buf.h) +
-                                       (size_t)n * sizeof(uint16_t))) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return set_struct(fd, SCTP_HMAC_IDENT, &buf,
+                      (socklen_t)(sizeof(buf.h) + (size_t)n * sizeof(uint16_t)));
 }
 
 /* ---- PR-SCTP status (RFC 7496) ---------------------------------------------- */
@@ -1455,25 +1415,12 @@ so_set_remote_udp_encaps_port(PyObject *Py_UNUSED(module), PyObject *args)
     ue.sue_assoc_id = id;
     put_addr((char *)&ue + offsetof(struct sctp_udpencaps, sue_address), &ss);
     ue.sue_port = htons(port);
-    if (aiosctp_setsockopt(fd, SCTP_REMOTE_UDP_ENCAPS_PORT, &ue,
-                           sizeof(ue)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_REMOTE_UDP_ENCAPS_PORT, ue);
 }
 #else
 #define get_remote_udp_encaps_port_doc "SCTP_REMOTE_UDP_ENCAPS_PORT: not in this build"
 #define set_remote_udp_encaps_port_doc get_remote_udp_encaps_port_doc
-static PyObject *
-so_get_remote_udp_encaps_port(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)");
-}
-
-static PyObject *
-so_set_remote_udp_encaps_port(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)");
-}
+NOT_BUILT(remote_udp_encaps_port, "SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)")
 #endif /* HAVE_SCTP_REMOTE_UDP_ENCAPS_PORT */
 
 /* ---- SCTP_PEER_ADDR_THLDS(_V2) ---------------------------------------------- */
@@ -1563,10 +1510,7 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         t2.spt_pathmaxrxt = maxrxt;
         t2.spt_pathpfthld = pfthld;
         t2.spt_pathcpthld = cpthld;
-        if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_THLDS_V2, &t2,
-                               sizeof(t2)) < 0)
-            return NULL;
-        Py_RETURN_NONE;
+        return SET_STRUCT(fd, SCTP_PEER_ADDR_THLDS_V2, t2);
 #else
         (void)cpthld;
         return aiosctp_not_built("SCTP_PEER_ADDR_THLDS_V2 pathcpthld "
@@ -1581,10 +1525,7 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         put_addr(&t1.spt_address, &ss);
         t1.spt_pathmaxrxt = maxrxt;
         t1.spt_pathpfthld = pfthld;
-        if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_THLDS, &t1,
-                               sizeof(t1)) < 0)
-            return NULL;
-        Py_RETURN_NONE;
+        return SET_STRUCT(fd, SCTP_PEER_ADDR_THLDS, t1);
     }
 }
 
@@ -1634,25 +1575,12 @@ so_set_probe_interval(PyObject *Py_UNUSED(module), PyObject *args)
     pi.spi_assoc_id = id;
     put_addr(&pi.spi_address, &ss);
     pi.spi_interval = interval;
-    if (aiosctp_setsockopt(fd, SCTP_PLPMTUD_PROBE_INTERVAL, &pi,
-                           sizeof(pi)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_PLPMTUD_PROBE_INTERVAL, pi);
 }
 #else
 #define get_probe_interval_doc "SCTP_PLPMTUD_PROBE_INTERVAL: not in this build"
 #define set_probe_interval_doc get_probe_interval_doc
-static PyObject *
-so_get_probe_interval(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)");
-}
-
-static PyObject *
-so_set_probe_interval(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)");
-}
+NOT_BUILT(probe_interval, "SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)")
 #endif /* HAVE_SCTP_PLPMTUD_PROBE_INTERVAL */
 
 /* ---- SCTP_GET_ASSOC_STATS ------------------------------------------------------ */
@@ -1669,15 +1597,11 @@ PyDoc_STRVAR(get_assoc_stats_doc,
 static PyObject *
 so_get_assoc_stats(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_assoc_stats st;
     PyObject *addr;
 
-    memset(&st, 0, sizeof(st));
-    if (!PyArg_ParseTuple(args, "O&O&:get_assoc_stats", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &st.sas_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_GET_ASSOC_STATS, st) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_assoc_stats", SCTP_GET_ASSOC_STATS, st,
+                         sas_assoc_id) < 0)
         return NULL;
     addr = get_addr(&st.sas_obs_rto_ipaddr);
     if (addr == NULL)
