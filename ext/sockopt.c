@@ -146,6 +146,15 @@ set_struct(int fd, int opt, const void *val, socklen_t len)
 
 #define SET_STRUCT(fd, opt, s) set_struct((fd), (opt), &(s), sizeof(s))
 
+/* so_NAME for the options that share one helper: helper(args, opt,
+ * "FMT:NAME"), the PyArg_ParseTuple format naming the function. */
+#define OPTION_FUNC(name, helper, opt, fmt)                               \
+    static PyObject *                                                     \
+    so_##name(PyObject *Py_UNUSED(module), PyObject *args)                \
+    {                                                                     \
+        return helper(args, (opt), fmt ":" #name);                        \
+    }
+
 /* so_get_NAME and so_set_NAME of an option this build lacks: both raise
  * OSError(ENOPROTOOPT) naming what (the option and the Linux version). */
 #define NOT_BUILT(name, what)                                             \
@@ -1151,24 +1160,14 @@ PyDoc_STRVAR(set_auth_active_key_doc,
 "set_auth_active_key(fd, assoc_id, keynumber) -> None\n\n"
 "SCTP_AUTH_ACTIVE_KEY: send with this (installed) key.");
 
-static PyObject *
-so_set_auth_active_key(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return set_authkeyid(args, SCTP_AUTH_ACTIVE_KEY,
-                         "O&O&O&:set_auth_active_key");
-}
+OPTION_FUNC(set_auth_active_key, set_authkeyid, SCTP_AUTH_ACTIVE_KEY, "O&O&O&")
 
 PyDoc_STRVAR(delete_auth_key_doc,
 "delete_auth_key(fd, assoc_id, keynumber) -> None\n\n"
 "SCTP_AUTH_DELETE_KEY: remove a key that is not the active one (and, on\n"
 "an association, has been deactivated).");
 
-static PyObject *
-so_delete_auth_key(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return set_authkeyid(args, SCTP_AUTH_DELETE_KEY,
-                         "O&O&O&:delete_auth_key");
-}
+OPTION_FUNC(delete_auth_key, set_authkeyid, SCTP_AUTH_DELETE_KEY, "O&O&O&")
 
 #ifdef SCTP_AUTH_DEACTIVATE_KEY
 PyDoc_STRVAR(deactivate_auth_key_doc,
@@ -1176,13 +1175,29 @@ PyDoc_STRVAR(deactivate_auth_key_doc,
 "SCTP_AUTH_DEACTIVATE_KEY: stop using a key; an SCTP_AUTH_FREE_KEY\n"
 "notification tells when it can be deleted.");
 
-static PyObject *
-so_deactivate_auth_key(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return set_authkeyid(args, SCTP_AUTH_DEACTIVATE_KEY,
-                         "O&O&O&:deactivate_auth_key");
-}
+OPTION_FUNC(deactivate_auth_key, set_authkeyid, SCTP_AUTH_DEACTIVATE_KEY, "O&O&O&")
 #endif
+
+/* Read option opt into buf (size bytes): a header of hdr bytes whose
+ * uint32 at count_off counts the width-byte items after it.  Returns them
+ * as a list of ints; OSError(EPROTO) when the kernel's answer is shorter
+ * than the header or its count. */
+static PyObject *
+get_int_list(int fd, int opt, void *buf, socklen_t size, size_t hdr,
+             size_t count_off, size_t width)
+{
+    socklen_t len = size;
+    uint32_t n;
+
+    if (aiosctp_getsockopt(fd, opt, buf, &len) < 0)
+        return NULL;
+    if (len < hdr)
+        return aiosctp_set_errno(EPROTO);
+    memcpy(&n, (const char *)buf + count_off, sizeof(n));
+    if (n > (len - hdr) / width)
+        return aiosctp_set_errno(EPROTO);
+    return aiosctp_int_list((const char *)buf + hdr, n, width, 0);
+}
 
 /* SCTP_PEER_AUTH_CHUNKS / SCTP_LOCAL_AUTH_CHUNKS: a list of chunk types.
  * There are at most 256 chunk types, so the buffer can hold any answer. */
@@ -1194,44 +1209,27 @@ get_auth_chunks(PyObject *args, int opt, const char *fmt)
         struct sctp_authchunks h;
         uint8_t chunks[256];
     } buf;
-    socklen_t len = sizeof(buf);
-    uint32_t n;
 
     memset(&buf, 0, sizeof(buf));
     if (!PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd, aiosctp_conv_assoc,
                           &buf.h.gauth_assoc_id))
         return NULL;
-    if (aiosctp_getsockopt(fd, opt, &buf, &len) < 0)
-        return NULL;
-    if (len < sizeof(buf.h))
-        return aiosctp_set_errno(EPROTO);
-    n = buf.h.gauth_number_of_chunks;
-    if (n > len - sizeof(buf.h))
-        return aiosctp_set_errno(EPROTO);
-    return aiosctp_int_list(buf.h.gauth_chunks, n, sizeof(uint8_t), 0);
+    return get_int_list(fd, opt, &buf, sizeof(buf), sizeof(buf.h),
+                        offsetof(struct sctp_authchunks,
+                                 gauth_number_of_chunks), sizeof(uint8_t));
 }
 
 PyDoc_STRVAR(get_peer_auth_chunks_doc,
 "get_peer_auth_chunks(fd, assoc_id) -> list of int\n\n"
 "SCTP_PEER_AUTH_CHUNKS: the chunk types the peer wants authenticated.");
 
-static PyObject *
-so_get_peer_auth_chunks(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return get_auth_chunks(args, SCTP_PEER_AUTH_CHUNKS,
-                           "O&O&:get_peer_auth_chunks");
-}
+OPTION_FUNC(get_peer_auth_chunks, get_auth_chunks, SCTP_PEER_AUTH_CHUNKS, "O&O&")
 
 PyDoc_STRVAR(get_local_auth_chunks_doc,
 "get_local_auth_chunks(fd, assoc_id) -> list of int\n\n"
 "SCTP_LOCAL_AUTH_CHUNKS: the chunk types we require authenticated.");
 
-static PyObject *
-so_get_local_auth_chunks(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return get_auth_chunks(args, SCTP_LOCAL_AUTH_CHUNKS,
-                           "O&O&:get_local_auth_chunks");
-}
+OPTION_FUNC(get_local_auth_chunks, get_auth_chunks, SCTP_LOCAL_AUTH_CHUNKS, "O&O&")
 
 /* Room for more HMAC identifiers than RFC 4895 and Linux define. */
 #define MAX_HMAC_IDENTS 64
@@ -1249,20 +1247,13 @@ so_get_hmac_ident(PyObject *Py_UNUSED(module), PyObject *args)
         struct sctp_hmacalgo h;
         uint16_t idents[MAX_HMAC_IDENTS];
     } buf;
-    socklen_t len = sizeof(buf);
-    uint32_t n;
 
     if (!PyArg_ParseTuple(args, "O&:get_hmac_ident", aiosctp_conv_fd, &fd))
         return NULL;
     memset(&buf, 0, sizeof(buf));
-    if (aiosctp_getsockopt(fd, SCTP_HMAC_IDENT, &buf, &len) < 0)
-        return NULL;
-    if (len < sizeof(buf.h))
-        return aiosctp_set_errno(EPROTO);
-    n = buf.h.shmac_num_idents;
-    if (n > (len - sizeof(buf.h)) / sizeof(uint16_t))
-        return aiosctp_set_errno(EPROTO);
-    return aiosctp_int_list(buf.h.shmac_idents, n, sizeof(uint16_t), 0);
+    return get_int_list(fd, SCTP_HMAC_IDENT, &buf, sizeof(buf), sizeof(buf.h),
+                        offsetof(struct sctp_hmacalgo, shmac_num_idents),
+                        sizeof(uint16_t));
 }
 
 PyDoc_STRVAR(set_hmac_ident_doc,
