@@ -835,49 +835,45 @@ so_get_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
     return get_addr((const char *)&pr + offsetof(struct sctp_prim, ssp_addr));
 }
 
-PyDoc_STRVAR(set_primary_addr_doc,
-"set_primary_addr(fd, assoc_id, address) -> None\n\n"
-"SCTP_PRIMARY_ADDR: make one of the peer's addresses the primary path.");
+/* SCTP_PRIMARY_ADDR and SCTP_SET_PEER_PRIMARY_ADDR set (fd, assoc_id,
+ * address) through structs of one layout: (assoc id, sockaddr_storage). */
+_Static_assert(sizeof(struct sctp_prim) == sizeof(struct sctp_setpeerprim) &&
+                   offsetof(struct sctp_prim, ssp_assoc_id) ==
+                       offsetof(struct sctp_setpeerprim, sspp_assoc_id) &&
+                   offsetof(struct sctp_prim, ssp_addr) ==
+                       offsetof(struct sctp_setpeerprim, sspp_addr),
+               "sctp_setpeerprim is laid out as sctp_prim");
 
 static PyObject *
-so_set_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
+set_prim(PyObject *args, int opt, const char *fmt)
 {
     int fd;
     sctp_assoc_t id;
     struct sockaddr_storage ss;
     struct sctp_prim pr;
 
-    if (!PyArg_ParseTuple(args, "O&O&O&:set_primary_addr", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &id, conv_addr, &ss))
+    if (!PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd, aiosctp_conv_assoc,
+                          &id, conv_addr, &ss))
         return NULL;
     memset(&pr, 0, sizeof(pr));
     pr.ssp_assoc_id = id;
     put_addr((char *)&pr + offsetof(struct sctp_prim, ssp_addr), &ss);
-    return SET_STRUCT(fd, SCTP_PRIMARY_ADDR, pr);
+    return SET_STRUCT(fd, opt, pr);
 }
+
+PyDoc_STRVAR(set_primary_addr_doc,
+"set_primary_addr(fd, assoc_id, address) -> None\n\n"
+"SCTP_PRIMARY_ADDR: make one of the peer's addresses the primary path.");
+
+OPTION_FUNC(set_primary_addr, set_prim, SCTP_PRIMARY_ADDR, "O&O&O&")
 
 PyDoc_STRVAR(set_peer_primary_addr_doc,
 "set_peer_primary_addr(fd, assoc_id, address) -> None\n\n"
 "SCTP_SET_PEER_PRIMARY_ADDR: ask the peer (by ASCONF) to use one of our\n"
 "local addresses as its primary path.");
 
-static PyObject *
-so_set_peer_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    int fd;
-    sctp_assoc_t id;
-    struct sockaddr_storage ss;
-    struct sctp_setpeerprim pr;
-
-    if (!PyArg_ParseTuple(args, "O&O&O&:set_peer_primary_addr",
-                          aiosctp_conv_fd, &fd, aiosctp_conv_assoc, &id,
-                          conv_addr, &ss))
-        return NULL;
-    memset(&pr, 0, sizeof(pr));
-    pr.sspp_assoc_id = id;
-    put_addr((char *)&pr + offsetof(struct sctp_setpeerprim, sspp_addr), &ss);
-    return SET_STRUCT(fd, SCTP_SET_PEER_PRIMARY_ADDR, pr);
-}
+OPTION_FUNC(set_peer_primary_addr, set_prim, SCTP_SET_PEER_PRIMARY_ADDR,
+            "O&O&O&")
 
 /* ---- SCTP_DELAYED_SACK ---------------------------------------------------- */
 

@@ -3,10 +3,12 @@ notification decoding from crafted bytes (every fixed layout the decoders
 read, and each one cut short), the argument checks the METH_FASTCALL calls
 share, and the batched calls over UDP (the kernel ignores the SCTP ancillary
 data there; each message's buffer, address and control space are still ours
-to lay out)."""
+to lay out); and, for every function of the module, that its argument
+errors name it (several share one C helper or are made by one macro)."""
 
 from __future__ import annotations
 
+import errno
 import socket
 import struct
 
@@ -146,3 +148,22 @@ def test_batches_keep_each_message_its_buffer_and_address() -> None:
             (b"A", tx1.getsockname()), (b"BB", tx1.getsockname()),
             (b"CCC", tx1.getsockname()), (b"z" * 200, tx2.getsockname())]
         assert [g[1] & socket.MSG_TRUNC for g in got] == [0, 0, 0, socket.MSG_TRUNC]
+
+
+FUNCTIONS = sorted(n for n in dir(_sctp)
+                   if type(getattr(_sctp, n)).__name__ == "builtin_function_or_method")
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_names_itself_in_its_argument_errors(name: str) -> None:
+    # Several functions share one C helper (or are made by one macro) that is
+    # given the PyArg_ParseTuple format: each must still name itself.
+    try:
+        getattr(_sctp, name)()
+    except TypeError as e:
+        said = str(e).split("() ", 1)[0]  # METH_O qualifies it: aiosctp._sctp.name
+        assert said in (name, f"aiosctp._sctp.{name}"), str(e)
+    except OSError as e:  # an option this build lacks takes any arguments
+        assert e.errno == errno.ENOPROTOOPT and "this build" in str(e)
+    else:
+        pytest.fail(f"{name}() accepted no arguments")
