@@ -74,47 +74,26 @@ conv_range(PyObject *obj, long long lo, long long hi, long long *out)
     return 1;
 }
 
-int
-aiosctp_conv_u16(PyObject *obj, void *out)
-{
-    long long v;
-    if (!conv_range(obj, 0, UINT16_MAX, &v))
-        return 0;
-    *(uint16_t *)out = (uint16_t)v;
-    return 1;
-}
+/* One "O&" converter per C type: conv_range, then the store. */
+#define RANGE_CONVERTER(func, type, lo, hi)                             \
+    int                                                                 \
+    func(PyObject *obj, void *out)                                      \
+    {                                                                   \
+        long long v;                                                    \
+        if (!conv_range(obj, (lo), (hi), &v))                           \
+            return 0;                                                   \
+        *(type *)out = (type)v;                                         \
+        return 1;                                                       \
+    }
 
-int
-aiosctp_conv_u32(PyObject *obj, void *out)
-{
-    long long v;
-    if (!conv_range(obj, 0, UINT32_MAX, &v))
-        return 0;
-    *(uint32_t *)out = (uint32_t)v;
-    return 1;
-}
+RANGE_CONVERTER(aiosctp_conv_u16, uint16_t, 0, UINT16_MAX)
+RANGE_CONVERTER(aiosctp_conv_u32, uint32_t, 0, UINT32_MAX)
+RANGE_CONVERTER(aiosctp_conv_i32, int32_t, INT32_MIN, INT32_MAX)
+/* sctp_assoc_t is a signed 32-bit int; ids are >= 0 but the special
+ * values SCTP_FUTURE/CURRENT/ALL_ASSOC are small positive numbers. */
+RANGE_CONVERTER(aiosctp_conv_assoc, sctp_assoc_t, INT32_MIN, INT32_MAX)
 
-int
-aiosctp_conv_i32(PyObject *obj, void *out)
-{
-    long long v;
-    if (!conv_range(obj, INT32_MIN, INT32_MAX, &v))
-        return 0;
-    *(int32_t *)out = (int32_t)v;
-    return 1;
-}
-
-int
-aiosctp_conv_assoc(PyObject *obj, void *out)
-{
-    long long v;
-    /* sctp_assoc_t is a signed 32-bit int; ids are >= 0 but the special
-     * values SCTP_FUTURE/CURRENT/ALL_ASSOC are small positive numbers. */
-    if (!conv_range(obj, INT32_MIN, INT32_MAX, &v))
-        return 0;
-    *(sctp_assoc_t *)out = (sctp_assoc_t)v;
-    return 1;
-}
+#undef RANGE_CONVERTER
 
 int
 aiosctp_conv_fd(PyObject *obj, void *out)
@@ -129,6 +108,32 @@ aiosctp_conv_fd(PyObject *obj, void *out)
     }
     *(int *)out = (int)v;
     return 1;
+}
+
+int
+aiosctp_conv_timeout(PyObject *obj, void *out)
+{
+    double v = PyFloat_AsDouble(obj);
+    if (v == -1.0 && PyErr_Occurred())
+        return 0;
+    *(double *)out = v;
+    return 1;
+}
+
+int
+aiosctp_check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t lo,
+                    Py_ssize_t hi)
+{
+    if (nargs >= lo && nargs <= hi)
+        return 0;
+    if (lo == hi)
+        PyErr_Format(PyExc_TypeError, "%s() takes %zd arguments (%zd given)",
+                     name, lo, nargs);
+    else
+        PyErr_Format(PyExc_TypeError,
+                     "%s() takes %zd %s %zd arguments (%zd given)", name, lo,
+                     hi == lo + 1 ? "or" : "to", hi, nargs);
+    return -1;
 }
 
 /* ---- addresses --------------------------------------------------------- */
@@ -807,26 +812,26 @@ get_addrs(PyObject *args, int opt, const char *fmt)
     }
 }
 
+/* core_getpaddrs and core_getladdrs: get_addrs with their option. */
+#define GET_ADDRS_FUNC(name, opt)                                       \
+    static PyObject *                                                   \
+    core_##name(PyObject *Py_UNUSED(module), PyObject *args)            \
+    {                                                                   \
+        return get_addrs(args, (opt), "O&O&:" #name);                   \
+    }
+
 PyDoc_STRVAR(getpaddrs_doc,
 "getpaddrs(fd, assoc_id) -> list of addresses\n\n"
 "sctp_getpaddrs(): the peer's addresses of an association.");
-
-static PyObject *
-core_getpaddrs(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return get_addrs(args, SCTP_GET_PEER_ADDRS, "O&O&:getpaddrs");
-}
+GET_ADDRS_FUNC(getpaddrs, SCTP_GET_PEER_ADDRS)
 
 PyDoc_STRVAR(getladdrs_doc,
 "getladdrs(fd, assoc_id) -> list of addresses\n\n"
 "sctp_getladdrs(): the local addresses of an association (assoc_id 0:\n"
 "of the socket).");
+GET_ADDRS_FUNC(getladdrs, SCTP_GET_LOCAL_ADDRS)
 
-static PyObject *
-core_getladdrs(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return get_addrs(args, SCTP_GET_LOCAL_ADDRS, "O&O&:getladdrs");
-}
+#undef GET_ADDRS_FUNC
 
 /* ---- association ids ------------------------------------------------------- */
 
@@ -919,22 +924,26 @@ PyMethodDef aiosctp_core_methods[] = {
 
 /* ---- module ---------------------------------------------------------------- */
 
-static int
-add_core_constants(PyObject *m)
-{
-#define ADD(name)                                                      \
-    if (PyModule_AddIntConstant(m, #name, (long)(name)) < 0)           \
-        return -1
-    ADD(IPPROTO_SCTP);
-    ADD(SOL_SCTP);
-    ADD(SCTP_BINDX_ADD_ADDR);
-    ADD(SCTP_BINDX_REM_ADDR);
+static const aiosctp_int_const core_constants[] = {
+    AIOSCTP_CONST(IPPROTO_SCTP),
+    AIOSCTP_CONST(SOL_SCTP),
+    AIOSCTP_CONST(SCTP_BINDX_ADD_ADDR),
+    AIOSCTP_CONST(SCTP_BINDX_REM_ADDR),
 #ifdef HAVE_SCTP_FUTURE_ASSOC
-    ADD(SCTP_FUTURE_ASSOC);
-    ADD(SCTP_CURRENT_ASSOC);
-    ADD(SCTP_ALL_ASSOC);
+    AIOSCTP_CONST(SCTP_FUTURE_ASSOC),
+    AIOSCTP_CONST(SCTP_CURRENT_ASSOC),
+    AIOSCTP_CONST(SCTP_ALL_ASSOC),
 #endif
-#undef ADD
+    {NULL, 0},
+};
+
+static int
+add_int_constants(PyObject *m, const aiosctp_int_const *c)
+{
+    for (; c->name != NULL; c++) {
+        if (PyModule_AddIntConstant(m, c->name, c->value) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -946,22 +955,22 @@ sctp_exec(PyObject *m)
         PyModule_AddFunctions(m, aiosctp_sockopt_methods) < 0 ||
         PyModule_AddFunctions(m, aiosctp_fastpath_methods) < 0)
         return -1;
-    if (add_core_constants(m) < 0 || aiosctp_msgio_add_constants(m) < 0 ||
-        aiosctp_sockopt_add_constants(m) < 0)
+    if (add_int_constants(m, core_constants) < 0 ||
+        add_int_constants(m, aiosctp_msgio_constants) < 0 ||
+        add_int_constants(m, aiosctp_sockopt_constants) < 0)
         return -1;
     if (aiosctp_fastpath_init_types(m) < 0)
         return -1;
     return aiosctp_msgio_init_types(m, aiosctp_get_state(m));
 }
 
+/* Since Python 3.9 (our oldest) m_traverse, m_clear and m_free are not
+ * called before the module state is allocated: st is never NULL here. */
 static int
 sctp_traverse(PyObject *m, visitproc visit, void *arg)
 {
     aiosctp_state *st = aiosctp_get_state(m);
-    if (st == NULL)
-        return 0;
-    Py_VISIT(st->rcvinfo_type);
-    Py_VISIT(st->nxtinfo_type);
+    AIOSCTP_STATE_REFS(Py_VISIT, st);
     return 0;
 }
 
@@ -969,10 +978,7 @@ static int
 sctp_clear(PyObject *m)
 {
     aiosctp_state *st = aiosctp_get_state(m);
-    if (st == NULL)
-        return 0;
-    Py_CLEAR(st->rcvinfo_type);
-    Py_CLEAR(st->nxtinfo_type);
+    AIOSCTP_STATE_REFS(Py_CLEAR, st);
     return 0;
 }
 

@@ -84,6 +84,14 @@ typedef struct {
     PyTypeObject *nxtinfo_type;
 } aiosctp_state;
 
+/* op (Py_VISIT, Py_CLEAR) on every reference the state st holds: the one
+ * list the module's traverse and clear both walk, kept with the struct. */
+#define AIOSCTP_STATE_REFS(op, st)                                        \
+    do {                                                                  \
+        op((st)->rcvinfo_type);                                           \
+        op((st)->nxtinfo_type);                                           \
+    } while (0)
+
 static inline aiosctp_state *
 aiosctp_get_state(PyObject *module)
 {
@@ -107,9 +115,16 @@ extern PyMethodDef aiosctp_msgio_methods[];
 extern PyMethodDef aiosctp_sockopt_methods[];
 extern PyMethodDef aiosctp_fastpath_methods[];
 
-/* Constants each file adds to the module (returns -1 on error). */
-int aiosctp_msgio_add_constants(PyObject *module);
-int aiosctp_sockopt_add_constants(PyObject *module);
+/* An integer constant of the module: tables of them end with {NULL, 0}. */
+typedef struct {
+    const char *name;
+    long value;
+} aiosctp_int_const;
+#define AIOSCTP_CONST(name) {#name, (long)(name)}
+
+/* Constant tables contributed by each file; added to the module in exec. */
+extern const aiosctp_int_const aiosctp_msgio_constants[];
+extern const aiosctp_int_const aiosctp_sockopt_constants[];
 
 /* ---- argument conversion (aiosctp.c) ---------------------------------- */
 
@@ -120,6 +135,18 @@ int aiosctp_conv_u32(PyObject *obj, void *out);   /* uint32_t */
 int aiosctp_conv_i32(PyObject *obj, void *out);   /* int32_t */
 int aiosctp_conv_assoc(PyObject *obj, void *out); /* sctp_assoc_t (int32) */
 int aiosctp_conv_fd(PyObject *obj, void *out);    /* int >= 0, else EBADF */
+/* A timeout in seconds (see the conventions above): float() of obj. */
+int aiosctp_conv_timeout(PyObject *obj, void *out); /* double */
+
+/* A METH_FASTCALL function's argument count: lo..hi, else TypeError
+ * "name() takes lo [or hi] arguments (nargs given)".
+ * Returns 0, or -1 with the exception set. */
+int aiosctp_check_nargs(const char *name, Py_ssize_t nargs, Py_ssize_t lo,
+                        Py_ssize_t hi);
+
+/* A METH_FASTCALL entry of a PyMethodDef table. */
+#define AIOSCTP_FASTCALL(name, func, doc)                                 \
+    {(name), (PyCFunction)(void (*)(void))(func), METH_FASTCALL, (doc)}
 
 /* Parse an address tuple into *ss. `family` is a hint for "" (the wildcard
  * address): AF_INET or AF_INET6; AF_UNSPEC makes "" an error.
@@ -173,6 +200,21 @@ typedef union {
  * from a, into cbuf. */
 void aiosctp_build_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cbuf,
                              const struct aiosctp_send_args *a);
+
+/* ---- batched calls (msgio.c) ------------------------------------------ */
+
+/* The data of aiosctp_recvmmsg_call and aiosctp_sendmmsg_call. */
+struct aiosctp_mmsg {
+    struct mmsghdr *mm;
+    unsigned int count;
+};
+
+/* aiosctp_sysfuncs (for aiosctp_call) over a struct aiosctp_mmsg.
+ * recvmmsg: nonblock takes what is queued (MSG_DONTWAIT), else it waits for
+ * the first message only (MSG_WAITFORONE); sendmmsg: MSG_NOSIGNAL, and
+ * MSG_DONTWAIT when nonblock. */
+Py_ssize_t aiosctp_recvmmsg_call(int fd, int nonblock, void *data);
+Py_ssize_t aiosctp_sendmmsg_call(int fd, int nonblock, void *data);
 
 /* ---- received control data (msgio.c) --------------------------------- */
 

@@ -39,6 +39,20 @@ typedef union {
 
 /* ---- building the ancillary data ---------------------------------------- */
 
+/* One SCTP cmsg of type with len bytes of data, at cbuf->buf + used (a
+ * multiple of CMSG_SPACE: aligned).  Returns the space it takes. */
+static size_t
+put_cmsg(aiosctp_send_cmsg *cbuf, size_t used, int type, const void *data,
+         size_t len)
+{
+    struct cmsghdr *cmsg = (struct cmsghdr *)(cbuf->buf + used);
+    cmsg->cmsg_level = IPPROTO_SCTP;
+    cmsg->cmsg_type = type;
+    cmsg->cmsg_len = CMSG_LEN(len);
+    memcpy(CMSG_DATA(cmsg), data, len);
+    return CMSG_SPACE(len);
+}
+
 /* Fill msg's control part from a.  SNDINFO is always sent, so explicit
  * zeros (stream 0, PPID 0) are sent as given; only stream=None (no_sndinfo)
  * leaves it out, and the socket's SCTP_DEFAULT_SNDINFO applies. */
@@ -46,12 +60,7 @@ void
 aiosctp_build_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cbuf,
                         const struct aiosctp_send_args *a)
 {
-    struct cmsghdr *cmsg;
     size_t used = 0;
-
-    msg->msg_control = cbuf->buf;
-    msg->msg_controllen = sizeof(cbuf->buf);
-    cmsg = CMSG_FIRSTHDR(msg);
 
     if (!a->no_sndinfo) {
         struct sctp_sndinfo si;
@@ -61,27 +70,17 @@ aiosctp_build_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cbuf,
         si.snd_ppid = htonl(a->ppid);
         si.snd_context = a->context;
         si.snd_assoc_id = a->assoc_id;
-        cmsg->cmsg_level = IPPROTO_SCTP;
-        cmsg->cmsg_type = SCTP_SNDINFO;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(si));
-        memcpy(CMSG_DATA(cmsg), &si, sizeof(si));
-        used += CMSG_SPACE(sizeof(si));
-        cmsg = (struct cmsghdr *)(cbuf->buf + used);
+        used += put_cmsg(cbuf, used, SCTP_SNDINFO, &si, sizeof(si));
     }
     if (a->ttl) {
         struct sctp_prinfo pr;
         memset(&pr, 0, sizeof(pr));
         pr.pr_policy = SCTP_PR_SCTP_TTL;
         pr.pr_value = a->ttl;
-        cmsg->cmsg_level = IPPROTO_SCTP;
-        cmsg->cmsg_type = SCTP_PRINFO;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(pr));
-        memcpy(CMSG_DATA(cmsg), &pr, sizeof(pr));
-        used += CMSG_SPACE(sizeof(pr));
+        used += put_cmsg(cbuf, used, SCTP_PRINFO, &pr, sizeof(pr));
     }
+    msg->msg_control = used ? cbuf->buf : NULL;
     msg->msg_controllen = used;
-    if (used == 0)
-        msg->msg_control = NULL;
     if (a->tolen) {
         msg->msg_name = (void *)&a->to;
         msg->msg_namelen = a->tolen;
@@ -152,7 +151,6 @@ parse_send_args(PyObject *const *args, int family, struct aiosctp_send_args *a)
     else if (!aiosctp_conv_u16(args[0], &a->stream))
         return -1;
     if (!aiosctp_conv_u32(args[1], &a->ppid) ||
-        !aiosctp_conv_u32(args[1], &a->ppid) ||
         !aiosctp_conv_u16(args[2], &a->flags) ||
         !aiosctp_conv_u32(args[3], &a->context) ||
         !aiosctp_conv_u32(args[4], &a->ttl) ||
@@ -203,17 +201,10 @@ msgio_sendmsg(PyObject *Py_UNUSED(module), PyObject *const *args,
     double timeout;
     Py_ssize_t n;
 
-    if (nargs != 10) {
-        PyErr_Format(PyExc_TypeError,
-                     "sendmsg() takes 10 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    if (!aiosctp_conv_fd(args[0], &fd))
-        return NULL;
-    timeout = PyFloat_AsDouble(args[9]);
-    if (timeout == -1.0 && PyErr_Occurred())
-        return NULL;
-    if (parse_send_args(args + 2, AF_UNSPEC, &a) < 0)
+    if (aiosctp_check_nargs("sendmsg", nargs, 10, 10) < 0 ||
+        !aiosctp_conv_fd(args[0], &fd) ||
+        !aiosctp_conv_timeout(args[9], &timeout) ||
+        parse_send_args(args + 2, AF_UNSPEC, &a) < 0)
         return NULL;
     if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -297,15 +288,12 @@ make_info(PyTypeObject *type, const long long *v, int n)
 {
     PyObject *res = PyStructSequence_New(type);
     int i;
-    if (res == NULL)
-        return NULL;
-    for (i = 0; i < n; i++) {
+    for (i = 0; res != NULL && i < n; i++) {
         PyObject *x = PyLong_FromLongLong(v[i]);
-        if (x == NULL) {
-            Py_DECREF(res);
-            return NULL;
-        }
-        PyStructSequence_SetItem(res, i, x);
+        if (x == NULL)
+            Py_CLEAR(res);
+        else
+            PyStructSequence_SetItem(res, i, x);
     }
     return res;
 }
@@ -526,18 +514,11 @@ msgio_recvmsg(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     struct sockaddr_storage from;
     recv_cmsg_t cbuf;
 
-    if (nargs != 3) {
-        PyErr_Format(PyExc_TypeError,
-                     "recvmsg() takes 3 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    if (!aiosctp_conv_fd(args[0], &fd))
-        return NULL;
-    if (conv_bufsize(args[1], MAX_RECV_BUFSIZE, "bufsize", BUFSIZE_HINT,
-                     &bufsize) < 0)
-        return NULL;
-    timeout = PyFloat_AsDouble(args[2]);
-    if (timeout == -1.0 && PyErr_Occurred())
+    if (aiosctp_check_nargs("recvmsg", nargs, 3, 3) < 0 ||
+        !aiosctp_conv_fd(args[0], &fd) ||
+        conv_bufsize(args[1], MAX_RECV_BUFSIZE, "bufsize", BUFSIZE_HINT,
+                     &bufsize) < 0 ||
+        !aiosctp_conv_timeout(args[2], &timeout))
         return NULL;
 
     data = PyBytes_FromStringAndSize(NULL, bufsize);
@@ -590,20 +571,31 @@ PyDoc_STRVAR(recvmsgs_doc,
 "(MSG_WAITFORONE); with timeout > 0 it waits up to that long, then\n"
 "raises TimeoutError.");
 
-struct mmsg_call {
-    struct mmsghdr *mm;
-    unsigned int count;
-};
-
 /* Nonblocking: take what is queued; blocking: wait for the first message
  * only, then take what else is queued. */
-static Py_ssize_t
-recvmmsg_call(int fd, int nonblock, void *data)
+Py_ssize_t
+aiosctp_recvmmsg_call(int fd, int nonblock, void *data)
 {
-    struct mmsg_call *c = data;
+    struct aiosctp_mmsg *c = data;
     return recvmmsg(fd, c->mm, c->count,
                     nonblock ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
 }
+
+Py_ssize_t
+aiosctp_sendmmsg_call(int fd, int nonblock, void *data)
+{
+    struct aiosctp_mmsg *c = data;
+    return sendmmsg(fd, c->mm, c->count,
+                    MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
+}
+
+/* What one message of recvmsgs needs besides its mmsghdr (the mmsghdrs are
+ * an array of their own: recvmmsg takes them so). */
+struct recv_slot {
+    struct iovec iov;
+    struct sockaddr_storage from;
+    recv_cmsg_t cbuf;
+};
 
 /* The messages land in one arena of max_messages * bufsize bytes, and each
  * is then copied into a bytes object of its own size.  Allocating a bytes
@@ -621,21 +613,14 @@ msgio_recvmsgs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t bufsize, max, r;
     double timeout = 0.0;
     struct mmsghdr *mm = NULL;
-    struct iovec *iov = NULL;
-    struct sockaddr_storage *from = NULL;
-    recv_cmsg_t *cbuf = NULL;
+    struct recv_slot *slot = NULL;
     char *arena = NULL;
     PyObject *list = NULL;
-    struct mmsg_call call;
+    struct aiosctp_mmsg call;
 
-    if (nargs != 3 && nargs != 4) {
-        PyErr_Format(PyExc_TypeError,
-                     "recvmsgs() takes 3 or 4 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    if (!aiosctp_conv_fd(args[0], &fd))
-        return NULL;
-    if (conv_bufsize(args[1], MAX_RECV_ARENA, "bufsize", BUFSIZE_HINT,
+    if (aiosctp_check_nargs("recvmsgs", nargs, 3, 4) < 0 ||
+        !aiosctp_conv_fd(args[0], &fd) ||
+        conv_bufsize(args[1], MAX_RECV_ARENA, "bufsize", BUFSIZE_HINT,
                      &bufsize) < 0 ||
         conv_bufsize(args[2], MAX_BATCH, "max_messages", "", &max) < 0)
         return NULL;
@@ -646,34 +631,30 @@ msgio_recvmsgs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                      MAX_RECV_ARENA, bufsize, max);
         return NULL;
     }
-    if (nargs == 4) {
-        timeout = PyFloat_AsDouble(args[3]);
-        if (timeout == -1.0 && PyErr_Occurred())
-            return NULL;
-    }
+    if (nargs == 4 && !aiosctp_conv_timeout(args[3], &timeout))
+        return NULL;
     count = (int)max;
     mm = PyMem_Calloc(count, sizeof(*mm));
-    iov = PyMem_Calloc(count, sizeof(*iov));
-    from = PyMem_Calloc(count, sizeof(*from));
-    cbuf = PyMem_Calloc(count, sizeof(*cbuf));
+    slot = PyMem_Calloc(count, sizeof(*slot));
     arena = PyMem_RawMalloc((size_t)count * (size_t)bufsize);
-    if (!mm || !iov || !from || !cbuf || !arena) {
+    if (!mm || !slot || !arena) {
         PyErr_NoMemory();
         goto done;
     }
     for (i = 0; i < count; i++) {
-        iov[i].iov_base = arena + (size_t)i * (size_t)bufsize;
-        iov[i].iov_len = (size_t)bufsize;
-        mm[i].msg_hdr.msg_iov = &iov[i];
-        mm[i].msg_hdr.msg_iovlen = 1;
-        mm[i].msg_hdr.msg_name = &from[i];
-        mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
-        mm[i].msg_hdr.msg_control = cbuf[i].buf;
-        mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+        struct msghdr *h = &mm[i].msg_hdr;
+        slot[i].iov.iov_base = arena + (size_t)i * (size_t)bufsize;
+        slot[i].iov.iov_len = (size_t)bufsize;
+        h->msg_iov = &slot[i].iov;
+        h->msg_iovlen = 1;
+        h->msg_name = &slot[i].from;
+        h->msg_namelen = sizeof(slot[i].from);
+        h->msg_control = slot[i].cbuf.buf;
+        h->msg_controllen = sizeof(slot[i].cbuf.buf);
     }
     call.mm = mm;
     call.count = (unsigned int)count;
-    r = aiosctp_call(fd, 0, timeout, recvmmsg_call, &call, NULL);
+    r = aiosctp_call(fd, 0, timeout, aiosctp_recvmmsg_call, &call, NULL);
     if (r < 0)
         goto done;
     list = PyList_New(r);
@@ -681,7 +662,7 @@ msgio_recvmsgs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     for (i = 0; i < r; i++) {
         PyObject *data, *item;
-        data = PyBytes_FromStringAndSize(iov[i].iov_base,
+        data = PyBytes_FromStringAndSize(slot[i].iov.iov_base,
                                          (Py_ssize_t)mm[i].msg_len);
         if (data == NULL) {
             Py_CLEAR(list);
@@ -697,20 +678,18 @@ msgio_recvmsgs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 done:
     PyMem_RawFree(arena);
-    PyMem_Free(cbuf);
-    PyMem_Free(from);
-    PyMem_Free(iov);
+    PyMem_Free(slot);
     PyMem_Free(mm);
     return list;
 }
 
-static Py_ssize_t
-sendmmsg_call(int fd, int nonblock, void *data)
-{
-    struct mmsg_call *c = data;
-    return sendmmsg(fd, c->mm, c->count,
-                    MSG_NOSIGNAL | (nonblock ? MSG_DONTWAIT : 0));
-}
+/* What one message of sendmsgs needs besides its mmsghdr. */
+struct send_slot {
+    Py_buffer view;
+    struct iovec iov;
+    struct aiosctp_send_args sa;
+    aiosctp_send_cmsg cbuf;
+};
 
 PyDoc_STRVAR(sendmsgs_doc,
 "sendmsgs(fd, messages, timeout) -> int\n\n"
@@ -726,24 +705,15 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
     double timeout;
     Py_ssize_t r;
     PyObject *seq = NULL, *result = NULL;
-    struct mmsg_call call;
+    struct aiosctp_mmsg call;
     struct mmsghdr *mm = NULL;
-    struct iovec *iov = NULL;
-    struct aiosctp_send_args *sa = NULL;
-    aiosctp_send_cmsg *cbuf = NULL;
-    Py_buffer *views = NULL;
+    struct send_slot *slot = NULL;
     int nviews = 0;
     Py_ssize_t n;
 
-    if (nargs != 3) {
-        PyErr_Format(PyExc_TypeError,
-                     "sendmsgs() takes 3 arguments (%zd given)", nargs);
-        return NULL;
-    }
-    if (!aiosctp_conv_fd(args[0], &fd))
-        return NULL;
-    timeout = PyFloat_AsDouble(args[2]);
-    if (timeout == -1.0 && PyErr_Occurred())
+    if (aiosctp_check_nargs("sendmsgs", nargs, 3, 3) < 0 ||
+        !aiosctp_conv_fd(args[0], &fd) ||
+        !aiosctp_conv_timeout(args[2], &timeout))
         return NULL;
     /* A tuple copy holds every message strongly: parsing one can run Python
      * code (__index__) that empties the caller's list. */
@@ -761,16 +731,14 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
     }
     count = (int)n;
     mm = PyMem_Calloc(count, sizeof(*mm));
-    iov = PyMem_Calloc(count, sizeof(*iov));
-    sa = PyMem_Calloc(count, sizeof(*sa));
-    cbuf = PyMem_Calloc(count, sizeof(*cbuf));
-    views = PyMem_Calloc(count, sizeof(*views));
-    if (!mm || !iov || !sa || !cbuf || !views) {
+    slot = PyMem_Calloc(count, sizeof(*slot));
+    if (!mm || !slot) {
         PyErr_NoMemory();
         goto done;
     }
     for (i = 0; i < count; i++) {
         PyObject *item = PyTuple_GET_ITEM(seq, i);
+        struct send_slot *x = &slot[i];
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 8) {
             PyErr_SetString(PyExc_TypeError,
                             "each message is a tuple (data, stream, ppid, "
@@ -778,37 +746,34 @@ msgio_sendmsgs(PyObject *Py_UNUSED(module), PyObject *const *args,
             goto done;
         }
         if (parse_send_args(&PyTuple_GET_ITEM(item, 1), AF_UNSPEC,
-                            &sa[i]) < 0)
+                            &x->sa) < 0)
             goto done;
-        if (PyObject_GetBuffer(PyTuple_GET_ITEM(item, 0), &views[i],
+        if (PyObject_GetBuffer(PyTuple_GET_ITEM(item, 0), &x->view,
                                PyBUF_SIMPLE) < 0)
             goto done;
         nviews++;
-        if (check_data_len(views[i].len, sa[i].flags) < 0)
+        if (check_data_len(x->view.len, x->sa.flags) < 0)
             goto done;
-        iov[i].iov_base = views[i].buf;
-        iov[i].iov_len = (size_t)views[i].len;
-        mm[i].msg_hdr.msg_iov = &iov[i];
+        x->iov.iov_base = x->view.buf;
+        x->iov.iov_len = (size_t)x->view.len;
+        mm[i].msg_hdr.msg_iov = &x->iov;
         mm[i].msg_hdr.msg_iovlen = 1;
-        aiosctp_build_send_cmsg(&mm[i].msg_hdr, &cbuf[i], &sa[i]);
+        aiosctp_build_send_cmsg(&mm[i].msg_hdr, &x->cbuf, &x->sa);
     }
     call.mm = mm;
     call.count = (unsigned int)count;
-    r = aiosctp_call(fd, 1, timeout, sendmmsg_call, &call, &err);
+    r = aiosctp_call(fd, 1, timeout, aiosctp_sendmmsg_call, &call, &err);
     if (r < 0) {
         if (err != 0)
-            set_send_error(fd, err, views[0].len);
+            set_send_error(fd, err, slot[0].view.len);
         goto done;
     }
     result = PyLong_FromSsize_t(r);
 
 done:
     for (i = 0; i < nviews; i++)
-        PyBuffer_Release(&views[i]);
-    PyMem_Free(views);
-    PyMem_Free(cbuf);
-    PyMem_Free(sa);
-    PyMem_Free(iov);
+        PyBuffer_Release(&slot[i].view);
+    PyMem_Free(slot);
     PyMem_Free(mm);
     Py_DECREF(seq);
     return result;
@@ -893,19 +858,36 @@ send_failed_error(uint32_t error)
 }
 
 /* (type, flags, error, (stream, flags, ppid, context, assoc_id), assoc_id,
- *  data) for both SCTP_SEND_FAILED and SCTP_SEND_FAILED_EVENT */
+ *  data) for both SCTP_SEND_FAILED and SCTP_SEND_FAILED_EVENT: the same
+ * header (type, flags, length, error) then the unsent message's
+ * information (si) and assoc_id; the data follows the fixed part. */
+static PyObject *
+send_failed_tuple(const char *buf, size_t len, size_t fixed, uint32_t error,
+                  const struct sctp_sndinfo *si, sctp_assoc_t assoc_id)
+{
+    uint16_t type, flags;
+    memcpy(&type, buf, sizeof(type));
+    memcpy(&flags, buf + sizeof(type), sizeof(flags));
+    return Py_BuildValue(
+        "(HHk(HHkki)iN)", type, flags, send_failed_error(error),
+        si->snd_sid, si->snd_flags, (unsigned long)ntohl(si->snd_ppid),
+        (unsigned long)si->snd_context, (int)si->snd_assoc_id,
+        (int)assoc_id, bytes_after(buf, len, fixed));
+}
+
 static PyObject *
 dec_send_failed(const char *buf, size_t len)
 {
+    struct sctp_sndinfo si;
     FIXED(struct sctp_send_failed, n);
-    return Py_BuildValue(
-        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags,
-        send_failed_error(n.ssf_error),
-        n.ssf_info.sinfo_stream, n.ssf_info.sinfo_flags,
-        (unsigned long)ntohl(n.ssf_info.sinfo_ppid),
-        (unsigned long)n.ssf_info.sinfo_context,
-        (int)n.ssf_info.sinfo_assoc_id, (int)n.ssf_assoc_id,
-        bytes_after(buf, len, sizeof(n)));
+    memset(&si, 0, sizeof(si));
+    si.snd_sid = n.ssf_info.sinfo_stream;
+    si.snd_flags = n.ssf_info.sinfo_flags;
+    si.snd_ppid = n.ssf_info.sinfo_ppid;
+    si.snd_context = n.ssf_info.sinfo_context;
+    si.snd_assoc_id = n.ssf_info.sinfo_assoc_id;
+    return send_failed_tuple(buf, len, sizeof(n), n.ssf_error, &si,
+                             n.ssf_assoc_id);
 }
 
 #ifdef HAVE_SCTP_SEND_FAILED_EVENT
@@ -913,20 +895,21 @@ static PyObject *
 dec_send_failed_event(const char *buf, size_t len)
 {
     FIXED(struct sctp_send_failed_event, n);
-    return Py_BuildValue(
-        "(HHk(HHkki)iN)", n.ssf_type, n.ssf_flags,
-        send_failed_error(n.ssf_error),
-        n.ssfe_info.snd_sid, n.ssfe_info.snd_flags,
-        (unsigned long)ntohl(n.ssfe_info.snd_ppid),
-        (unsigned long)n.ssfe_info.snd_context,
-        (int)n.ssfe_info.snd_assoc_id, (int)n.ssf_assoc_id,
-        bytes_after(buf, len, sizeof(n)));
+    return send_failed_tuple(buf, len, sizeof(n), n.ssf_error, &n.ssfe_info,
+                             n.ssf_assoc_id);
 }
 #endif /* HAVE_SCTP_SEND_FAILED_EVENT */
 
-/* (type, flags, assoc_id) */
+/* (type, flags, assoc_id) of SCTP_SHUTDOWN_EVENT and SCTP_SENDER_DRY_EVENT:
+ * both are the header (type, flags, length) and an assoc_id, nothing else. */
+_Static_assert(sizeof(struct sctp_sender_dry_event) ==
+                   sizeof(struct sctp_shutdown_event) &&
+               offsetof(struct sctp_sender_dry_event, sender_dry_assoc_id) ==
+                   offsetof(struct sctp_shutdown_event, sse_assoc_id),
+               "sctp_sender_dry_event is laid out as sctp_shutdown_event");
+
 static PyObject *
-dec_shutdown(const char *buf, size_t len)
+dec_assoc_only(const char *buf, size_t len)
 {
     FIXED(struct sctp_shutdown_event, n);
     return Py_BuildValue("(HHi)", n.sse_type, n.sse_flags,
@@ -938,9 +921,8 @@ static PyObject *
 dec_adaptation(const char *buf, size_t len)
 {
     FIXED(struct sctp_adaptation_event, n);
-    return Py_BuildValue("(HHki)", n.sai_type, n.sai_flags,
-                         (unsigned long)n.sai_adaptation_ind,
-                         (int)n.sai_assoc_id);
+    return Py_BuildValue("(HHIi)", n.sai_type, n.sai_flags,
+                         n.sai_adaptation_ind, (int)n.sai_assoc_id);
 }
 
 /* (type, flags, indication, stream, seq, assoc_id) */
@@ -948,10 +930,9 @@ static PyObject *
 dec_pdapi(const char *buf, size_t len)
 {
     FIXED(struct sctp_pdapi_event, n);
-    return Py_BuildValue("(HHkkki)", n.pdapi_type, n.pdapi_flags,
-                         (unsigned long)n.pdapi_indication,
-                         (unsigned long)n.pdapi_stream,
-                         (unsigned long)n.pdapi_seq, (int)n.pdapi_assoc_id);
+    return Py_BuildValue("(HHIIIi)", n.pdapi_type, n.pdapi_flags,
+                         n.pdapi_indication, n.pdapi_stream, n.pdapi_seq,
+                         (int)n.pdapi_assoc_id);
 }
 
 /* (type, flags, keynumber, altkeynumber, indication, assoc_id) */
@@ -959,19 +940,9 @@ static PyObject *
 dec_authkey(const char *buf, size_t len)
 {
     FIXED(struct sctp_authkey_event, n);
-    return Py_BuildValue("(HHHHki)", n.auth_type, n.auth_flags,
+    return Py_BuildValue("(HHHHIi)", n.auth_type, n.auth_flags,
                          n.auth_keynumber, n.auth_altkeynumber,
-                         (unsigned long)n.auth_indication,
-                         (int)n.auth_assoc_id);
-}
-
-/* (type, flags, assoc_id) */
-static PyObject *
-dec_sender_dry(const char *buf, size_t len)
-{
-    FIXED(struct sctp_sender_dry_event, n);
-    return Py_BuildValue("(HHi)", n.sender_dry_type, n.sender_dry_flags,
-                         (int)n.sender_dry_assoc_id);
+                         n.auth_indication, (int)n.auth_assoc_id);
 }
 
 /* (type, flags, assoc_id, [streams]) */
@@ -993,10 +964,9 @@ static PyObject *
 dec_assoc_reset(const char *buf, size_t len)
 {
     FIXED(struct sctp_assoc_reset_event, n);
-    return Py_BuildValue("(HHikk)", n.assocreset_type, n.assocreset_flags,
-                         (int)n.assocreset_assoc_id,
-                         (unsigned long)n.assocreset_local_tsn,
-                         (unsigned long)n.assocreset_remote_tsn);
+    return Py_BuildValue("(HHiII)", n.assocreset_type, n.assocreset_flags,
+                         (int)n.assocreset_assoc_id, n.assocreset_local_tsn,
+                         n.assocreset_remote_tsn);
 }
 
 /* (type, flags, assoc_id, instreams, outstreams) */
@@ -1032,11 +1002,11 @@ decode_notification(const char *buf, size_t len)
 #ifdef HAVE_SCTP_SEND_FAILED_EVENT
     case SCTP_SEND_FAILED_EVENT: return dec_send_failed_event(buf, len);
 #endif
-    case SCTP_SHUTDOWN_EVENT: return dec_shutdown(buf, len);
+    case SCTP_SHUTDOWN_EVENT: return dec_assoc_only(buf, len);
     case SCTP_ADAPTATION_INDICATION: return dec_adaptation(buf, len);
     case SCTP_PARTIAL_DELIVERY_EVENT: return dec_pdapi(buf, len);
     case SCTP_AUTHENTICATION_EVENT: return dec_authkey(buf, len);
-    case SCTP_SENDER_DRY_EVENT: return dec_sender_dry(buf, len);
+    case SCTP_SENDER_DRY_EVENT: return dec_assoc_only(buf, len);
     case SCTP_STREAM_RESET_EVENT: return dec_stream_reset(buf, len);
     case SCTP_ASSOC_RESET_EVENT: return dec_assoc_reset(buf, len);
     case SCTP_STREAM_CHANGE_EVENT: return dec_stream_change(buf, len);
@@ -1064,91 +1034,81 @@ msgio_decode_notification(PyObject *Py_UNUSED(module), PyObject *arg)
 }
 
 PyMethodDef aiosctp_msgio_methods[] = {
-    {"sendmsg", (PyCFunction)(void (*)(void))msgio_sendmsg, METH_FASTCALL,
-     sendmsg_doc},
-    {"recvmsg", (PyCFunction)(void (*)(void))msgio_recvmsg, METH_FASTCALL,
-     recvmsg_doc},
-    {"sendmsgs", (PyCFunction)(void (*)(void))msgio_sendmsgs, METH_FASTCALL,
-     sendmsgs_doc},
-    {"recvmsgs", (PyCFunction)(void (*)(void))msgio_recvmsgs, METH_FASTCALL,
-     recvmsgs_doc},
+    AIOSCTP_FASTCALL("sendmsg", msgio_sendmsg, sendmsg_doc),
+    AIOSCTP_FASTCALL("recvmsg", msgio_recvmsg, recvmsg_doc),
+    AIOSCTP_FASTCALL("sendmsgs", msgio_sendmsgs, sendmsgs_doc),
+    AIOSCTP_FASTCALL("recvmsgs", msgio_recvmsgs, recvmsgs_doc),
     {"decode_notification", msgio_decode_notification, METH_O,
      decode_notification_doc},
     {NULL, NULL, 0, NULL},
 };
 
-int
-aiosctp_msgio_add_constants(PyObject *m)
-{
-#define ADD(name)                                                      \
-    if (PyModule_AddIntConstant(m, #name, (long)(name)) < 0)           \
-        return -1
-    ADD(MSG_NOTIFICATION);
-    ADD(MSG_EOR);
-    ADD(MSG_CTRUNC);
-    ADD(MSG_TRUNC);
-    ADD(SCTP_UNORDERED);
-    ADD(SCTP_ADDR_OVER);
-    ADD(SCTP_ABORT);
-    ADD(SCTP_SACK_IMMEDIATELY);
-    ADD(SCTP_SENDALL);
-    ADD(SCTP_EOF);
-    ADD(SCTP_NOTIFICATION);
-    ADD(SCTP_SNDINFO);
-    ADD(SCTP_RCVINFO);
-    ADD(SCTP_NXTINFO);
-    ADD(SCTP_PRINFO);
-    ADD(SCTP_SNDRCV);
-    ADD(SCTP_PR_SCTP_NONE);
-    ADD(SCTP_PR_SCTP_TTL);
+const aiosctp_int_const aiosctp_msgio_constants[] = {
+    AIOSCTP_CONST(MSG_NOTIFICATION),
+    AIOSCTP_CONST(MSG_EOR),
+    AIOSCTP_CONST(MSG_CTRUNC),
+    AIOSCTP_CONST(MSG_TRUNC),
+    AIOSCTP_CONST(SCTP_UNORDERED),
+    AIOSCTP_CONST(SCTP_ADDR_OVER),
+    AIOSCTP_CONST(SCTP_ABORT),
+    AIOSCTP_CONST(SCTP_SACK_IMMEDIATELY),
+    AIOSCTP_CONST(SCTP_SENDALL),
+    AIOSCTP_CONST(SCTP_EOF),
+    AIOSCTP_CONST(SCTP_NOTIFICATION),
+    AIOSCTP_CONST(SCTP_SNDINFO),
+    AIOSCTP_CONST(SCTP_RCVINFO),
+    AIOSCTP_CONST(SCTP_NXTINFO),
+    AIOSCTP_CONST(SCTP_PRINFO),
+    AIOSCTP_CONST(SCTP_SNDRCV),
+    AIOSCTP_CONST(SCTP_PR_SCTP_NONE),
+    AIOSCTP_CONST(SCTP_PR_SCTP_TTL),
 #ifdef HAVE_SCTP_DATA_IO_EVENT
-    ADD(SCTP_DATA_IO_EVENT);
+    AIOSCTP_CONST(SCTP_DATA_IO_EVENT),
 #endif
-    ADD(SCTP_ASSOC_CHANGE);
-    ADD(SCTP_PEER_ADDR_CHANGE);
-    ADD(SCTP_SEND_FAILED);
-    ADD(SCTP_REMOTE_ERROR);
-    ADD(SCTP_SHUTDOWN_EVENT);
-    ADD(SCTP_PARTIAL_DELIVERY_EVENT);
-    ADD(SCTP_ADAPTATION_INDICATION);
-    ADD(SCTP_AUTHENTICATION_EVENT);
-    ADD(SCTP_SENDER_DRY_EVENT);
-    ADD(SCTP_STREAM_RESET_EVENT);
-    ADD(SCTP_ASSOC_RESET_EVENT);
-    ADD(SCTP_STREAM_CHANGE_EVENT);
+    AIOSCTP_CONST(SCTP_ASSOC_CHANGE),
+    AIOSCTP_CONST(SCTP_PEER_ADDR_CHANGE),
+    AIOSCTP_CONST(SCTP_SEND_FAILED),
+    AIOSCTP_CONST(SCTP_REMOTE_ERROR),
+    AIOSCTP_CONST(SCTP_SHUTDOWN_EVENT),
+    AIOSCTP_CONST(SCTP_PARTIAL_DELIVERY_EVENT),
+    AIOSCTP_CONST(SCTP_ADAPTATION_INDICATION),
+    AIOSCTP_CONST(SCTP_AUTHENTICATION_EVENT),
+    AIOSCTP_CONST(SCTP_SENDER_DRY_EVENT),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_EVENT),
+    AIOSCTP_CONST(SCTP_ASSOC_RESET_EVENT),
+    AIOSCTP_CONST(SCTP_STREAM_CHANGE_EVENT),
 #ifdef HAVE_SCTP_SEND_FAILED_EVENT
-    ADD(SCTP_SEND_FAILED_EVENT);
+    AIOSCTP_CONST(SCTP_SEND_FAILED_EVENT),
 #endif
-    ADD(SCTP_COMM_UP);
-    ADD(SCTP_COMM_LOST);
-    ADD(SCTP_RESTART);
-    ADD(SCTP_SHUTDOWN_COMP);
-    ADD(SCTP_CANT_STR_ASSOC);
-    ADD(SCTP_ADDR_AVAILABLE);
-    ADD(SCTP_ADDR_UNREACHABLE);
-    ADD(SCTP_ADDR_REMOVED);
-    ADD(SCTP_ADDR_ADDED);
-    ADD(SCTP_ADDR_MADE_PRIM);
-    ADD(SCTP_ADDR_CONFIRMED);
+    AIOSCTP_CONST(SCTP_COMM_UP),
+    AIOSCTP_CONST(SCTP_COMM_LOST),
+    AIOSCTP_CONST(SCTP_RESTART),
+    AIOSCTP_CONST(SCTP_SHUTDOWN_COMP),
+    AIOSCTP_CONST(SCTP_CANT_STR_ASSOC),
+    AIOSCTP_CONST(SCTP_ADDR_AVAILABLE),
+    AIOSCTP_CONST(SCTP_ADDR_UNREACHABLE),
+    AIOSCTP_CONST(SCTP_ADDR_REMOVED),
+    AIOSCTP_CONST(SCTP_ADDR_ADDED),
+    AIOSCTP_CONST(SCTP_ADDR_MADE_PRIM),
+    AIOSCTP_CONST(SCTP_ADDR_CONFIRMED),
 #ifdef HAVE_SCTP_ADDR_POTENTIALLY_FAILED
-    ADD(SCTP_ADDR_POTENTIALLY_FAILED);
+    AIOSCTP_CONST(SCTP_ADDR_POTENTIALLY_FAILED),
 #endif
-    ADD(SCTP_DATA_UNSENT);
-    ADD(SCTP_DATA_SENT);
-    ADD(SCTP_PARTIAL_DELIVERY_ABORTED);
-    ADD(SCTP_AUTH_NEW_KEY);
-    ADD(SCTP_AUTH_FREE_KEY);
-    ADD(SCTP_AUTH_NO_AUTH);
-    ADD(SCTP_STREAM_RESET_INCOMING_SSN);
-    ADD(SCTP_STREAM_RESET_OUTGOING_SSN);
-    ADD(SCTP_STREAM_RESET_DENIED);
-    ADD(SCTP_STREAM_RESET_FAILED);
-    ADD(SCTP_ASSOC_RESET_DENIED);
-    ADD(SCTP_ASSOC_RESET_FAILED);
+    AIOSCTP_CONST(SCTP_DATA_UNSENT),
+    AIOSCTP_CONST(SCTP_DATA_SENT),
+    AIOSCTP_CONST(SCTP_PARTIAL_DELIVERY_ABORTED),
+    AIOSCTP_CONST(SCTP_AUTH_NEW_KEY),
+    AIOSCTP_CONST(SCTP_AUTH_FREE_KEY),
+    AIOSCTP_CONST(SCTP_AUTH_NO_AUTH),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_INCOMING_SSN),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_OUTGOING_SSN),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_DENIED),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_FAILED),
+    AIOSCTP_CONST(SCTP_ASSOC_RESET_DENIED),
+    AIOSCTP_CONST(SCTP_ASSOC_RESET_FAILED),
 #ifdef HAVE_SCTP_STREAM_CHANGE_DENIED
-    ADD(SCTP_STREAM_CHANGE_DENIED);
-    ADD(SCTP_STREAM_CHANGE_FAILED);
+    AIOSCTP_CONST(SCTP_STREAM_CHANGE_DENIED),
+    AIOSCTP_CONST(SCTP_STREAM_CHANGE_FAILED),
 #endif
-#undef ADD
-    return 0;
-}
+    {NULL, 0},
+};

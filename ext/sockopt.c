@@ -108,6 +108,67 @@ get_checked(int fd, int opt, void *val, socklen_t size, socklen_t need)
 
 #define GET_STRUCT(fd, opt, s) get_checked((fd), (opt), &(s), sizeof(s), sizeof(s))
 
+/* The getters of a struct option taking (fd[, assoc_id]): zero s (size
+ * bytes), parse fd and, where assoc_id is not NULL, the association id into
+ * that field of s, then read option opt into s.  fmt: "O&[O&]:name".
+ * Returns 0, or -1 with an exception set. */
+static int
+get_struct(PyObject *args, const char *fmt, int opt, void *s, socklen_t size,
+           sctp_assoc_t *assoc_id)
+{
+    int fd, ok;
+
+    memset(s, 0, size);
+    if (assoc_id == NULL)
+        ok = PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd);
+    else
+        ok = PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd,
+                              aiosctp_conv_assoc, assoc_id);
+    if (!ok)
+        return -1;
+    return get_checked(fd, opt, s, size, size);
+}
+
+#define GET_FD_STRUCT(args, name, opt, s)                                 \
+    get_struct((args), "O&:" name, (opt), &(s), sizeof(s), NULL)
+#define GET_ASSOC_STRUCT(args, name, opt, s, assoc_field)                 \
+    get_struct((args), "O&O&:" name, (opt), &(s), sizeof(s),              \
+               &(s).assoc_field)
+
+/* setsockopt of val, then None: how the setters end. */
+static PyObject *
+set_struct(int fd, int opt, const void *val, socklen_t len)
+{
+    if (aiosctp_setsockopt(fd, opt, val, len) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+#define SET_STRUCT(fd, opt, s) set_struct((fd), (opt), &(s), sizeof(s))
+
+/* so_NAME for the options that share one helper: helper(args, opt,
+ * "FMT:NAME"), the PyArg_ParseTuple format naming the function. */
+#define OPTION_FUNC(name, helper, opt, fmt)                               \
+    static PyObject *                                                     \
+    so_##name(PyObject *Py_UNUSED(module), PyObject *args)                \
+    {                                                                     \
+        return helper(args, (opt), fmt ":" #name);                        \
+    }
+
+/* so_get_NAME and so_set_NAME of an option this build lacks: both raise
+ * OSError(ENOPROTOOPT) naming what (the option and the Linux version). */
+#define NOT_BUILT(name, what)                                             \
+    static PyObject *                                                     \
+    so_get_##name(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))         \
+    {                                                                     \
+        return aiosctp_not_built(what);                                   \
+    }                                                                     \
+    static PyObject *                                                     \
+    so_set_##name(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))         \
+    {                                                                     \
+        return aiosctp_not_built(what);                                   \
+    }
+
 /* ---- plain int options (table driven) ----------------------------------- */
 
 enum { ACC_GET = 1, ACC_SET = 2, ACC_BOTH = 3 };
@@ -259,9 +320,7 @@ so_setsockopt_int(PyObject *Py_UNUSED(module), PyObject *args)
     if (o->is_unsigned ? !aiosctp_conv_u32(value, &v.u)
                        : !aiosctp_conv_i32(value, &v.i))
         return NULL;
-    if (aiosctp_setsockopt(fd, opt, &v, sizeof(v)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, opt, v);
 }
 
 PyDoc_STRVAR(get_assoc_value_doc,
@@ -307,9 +366,7 @@ so_set_assoc_value(PyObject *Py_UNUSED(module), PyObject *args)
         return NULL;
     if (check_assoc_value_option(opt) < 0)
         return NULL;
-    if (aiosctp_setsockopt(fd, opt, &av, sizeof(av)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, opt, av);
 }
 
 /* ---- SCTP_INITMSG ------------------------------------------------------------ */
@@ -321,13 +378,9 @@ PyDoc_STRVAR(get_initmsg_doc,
 static PyObject *
 so_get_initmsg(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_initmsg im;
 
-    if (!PyArg_ParseTuple(args, "O&:get_initmsg", aiosctp_conv_fd, &fd))
-        return NULL;
-    memset(&im, 0, sizeof(im));
-    if (GET_STRUCT(fd, SCTP_INITMSG, im) < 0)
+    if (GET_FD_STRUCT(args, "get_initmsg", SCTP_INITMSG, im) < 0)
         return NULL;
     return Py_BuildValue("(HHHH)", im.sinit_num_ostreams,
                          im.sinit_max_instreams, im.sinit_max_attempts,
@@ -351,9 +404,7 @@ so_set_initmsg(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &im.sinit_max_attempts,
                           aiosctp_conv_u16, &im.sinit_max_init_timeo))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_INITMSG, &im, sizeof(im)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_INITMSG, im);
 }
 
 /* ---- SCTP_STATUS, SCTP_GET_PEER_ADDR_INFO ---------------------------------- */
@@ -390,15 +441,11 @@ PyDoc_STRVAR(get_status_doc,
 static PyObject *
 so_get_status(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_status st;
     PyObject *prim, *res;
 
-    memset(&st, 0, sizeof(st));
-    if (!PyArg_ParseTuple(args, "O&O&:get_status", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &st.sstat_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_STATUS, st) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_status", SCTP_STATUS, st,
+                         sstat_assoc_id) < 0)
         return NULL;
     prim = paddrinfo_tuple(&st.sstat_primary);
     if (prim == NULL)
@@ -478,26 +525,14 @@ so_set_event(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &ev.se_type, &on))
         return NULL;
     ev.se_on = (uint8_t)on;
-    if (aiosctp_setsockopt(fd, SCTP_EVENT, &ev, sizeof(ev)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_EVENT, ev);
 }
 #else
 PyDoc_STRVAR(set_event_doc,
 "set_event(fd, assoc_id, event_type, on) -> None\n\n"
 "SCTP_EVENT: not in this build (OSError ENOPROTOOPT).");
 
-static PyObject *
-so_get_event(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
-{
-    return aiosctp_not_built("SCTP_EVENT (Linux 5.1)");
-}
-
-static PyObject *
-so_set_event(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(args))
-{
-    return aiosctp_not_built("SCTP_EVENT (Linux 5.1)");
-}
+NOT_BUILT(event, "SCTP_EVENT (Linux 5.1)")
 #endif /* HAVE_SCTP_EVENT */
 
 /* ---- SCTP_RTOINFO ----------------------------------------------------------- */
@@ -509,14 +544,10 @@ PyDoc_STRVAR(get_rtoinfo_doc,
 static PyObject *
 so_get_rtoinfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_rtoinfo ri;
 
-    memset(&ri, 0, sizeof(ri));
-    if (!PyArg_ParseTuple(args, "O&O&:get_rtoinfo", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &ri.srto_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_RTOINFO, ri) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_rtoinfo", SCTP_RTOINFO, ri,
+                         srto_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(III)", (unsigned int)ri.srto_initial,
                          (unsigned int)ri.srto_max,
@@ -540,9 +571,7 @@ so_set_rtoinfo(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u32, &ri.srto_max, aiosctp_conv_u32,
                           &ri.srto_min))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_RTOINFO, &ri, sizeof(ri)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_RTOINFO, ri);
 }
 
 /* ---- SCTP_ASSOCINFO --------------------------------------------------------- */
@@ -555,14 +584,10 @@ PyDoc_STRVAR(get_associnfo_doc,
 static PyObject *
 so_get_associnfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_assocparams ap;
 
-    memset(&ap, 0, sizeof(ap));
-    if (!PyArg_ParseTuple(args, "O&O&:get_associnfo", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &ap.sasoc_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_ASSOCINFO, ap) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_associnfo", SCTP_ASSOCINFO, ap,
+                         sasoc_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(HHIII)", ap.sasoc_asocmaxrxt,
                          ap.sasoc_number_peer_destinations,
@@ -588,9 +613,7 @@ so_set_associnfo(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &ap.sasoc_asocmaxrxt,
                           aiosctp_conv_u32, &ap.sasoc_cookie_life))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_ASSOCINFO, &ap, sizeof(ap)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_ASSOCINFO, ap);
 }
 
 /* ---- SCTP_PEER_ADDR_PARAMS -------------------------------------------------- */
@@ -678,9 +701,7 @@ so_set_peer_addr_params(PyObject *Py_UNUSED(module), PyObject *args)
         return aiosctp_not_built(
             "SCTP_PEER_ADDR_PARAMS ipv6_flowlabel/dscp (Linux 4.19)");
 #endif
-    if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_PEER_ADDR_PARAMS, pp);
 }
 
 /* ---- SCTP_DEFAULT_SNDINFO, SCTP_DEFAULT_PRINFO ---------------------------- */
@@ -693,14 +714,10 @@ PyDoc_STRVAR(get_default_sndinfo_doc,
 static PyObject *
 so_get_default_sndinfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_sndinfo si;
 
-    memset(&si, 0, sizeof(si));
-    if (!PyArg_ParseTuple(args, "O&O&:get_default_sndinfo", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &si.snd_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_DEFAULT_SNDINFO, si) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_default_sndinfo", SCTP_DEFAULT_SNDINFO, si,
+                         snd_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(HHIIi)", si.snd_sid, si.snd_flags,
                          (unsigned int)ntohl(si.snd_ppid),
@@ -727,9 +744,7 @@ so_set_default_sndinfo(PyObject *Py_UNUSED(module), PyObject *args)
                           &ppid, aiosctp_conv_u32, &si.snd_context))
         return NULL;
     si.snd_ppid = htonl(ppid);
-    if (aiosctp_setsockopt(fd, SCTP_DEFAULT_SNDINFO, &si, sizeof(si)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_DEFAULT_SNDINFO, si);
 }
 
 #ifdef SCTP_DEFAULT_PRINFO
@@ -741,14 +756,10 @@ PyDoc_STRVAR(get_default_prinfo_doc,
 static PyObject *
 so_get_default_prinfo(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_default_prinfo pi;
 
-    memset(&pi, 0, sizeof(pi));
-    if (!PyArg_ParseTuple(args, "O&O&:get_default_prinfo", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &pi.pr_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_DEFAULT_PRINFO, pi) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_default_prinfo", SCTP_DEFAULT_PRINFO, pi,
+                         pr_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(HI)", pi.pr_policy, (unsigned int)pi.pr_value);
 }
@@ -769,9 +780,7 @@ so_set_default_prinfo(PyObject *Py_UNUSED(module), PyObject *args)
                           &pi.pr_assoc_id, aiosctp_conv_u16, &pi.pr_policy,
                           aiosctp_conv_u32, &pi.pr_value))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_DEFAULT_PRINFO, &pi, sizeof(pi)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_DEFAULT_PRINFO, pi);
 }
 #endif /* SCTP_DEFAULT_PRINFO */
 
@@ -785,14 +794,9 @@ PyDoc_STRVAR(get_adaptation_layer_doc,
 static PyObject *
 so_get_adaptation_layer(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_setadaptation sa;
 
-    if (!PyArg_ParseTuple(args, "O&:get_adaptation_layer", aiosctp_conv_fd,
-                          &fd))
-        return NULL;
-    memset(&sa, 0, sizeof(sa));
-    if (GET_STRUCT(fd, SCTP_ADAPTATION_LAYER, sa) < 0)
+    if (GET_FD_STRUCT(args, "get_adaptation_layer", SCTP_ADAPTATION_LAYER, sa) < 0)
         return NULL;
     return PyLong_FromUnsignedLong(sa.ssb_adaptation_ind);
 }
@@ -811,9 +815,7 @@ so_set_adaptation_layer(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&:set_adaptation_layer", aiosctp_conv_fd,
                           &fd, aiosctp_conv_u32, &sa.ssb_adaptation_ind))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_ADAPTATION_LAYER, &sa, sizeof(sa)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_ADAPTATION_LAYER, sa);
 }
 
 /* ---- SCTP_PRIMARY_ADDR, SCTP_SET_PEER_PRIMARY_ADDR ------------------------- */
@@ -825,66 +827,53 @@ PyDoc_STRVAR(get_primary_addr_doc,
 static PyObject *
 so_get_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_prim pr;
 
-    memset(&pr, 0, sizeof(pr));
-    if (!PyArg_ParseTuple(args, "O&O&:get_primary_addr", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &pr.ssp_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_PRIMARY_ADDR, pr) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_primary_addr", SCTP_PRIMARY_ADDR, pr,
+                         ssp_assoc_id) < 0)
         return NULL;
     return get_addr((const char *)&pr + offsetof(struct sctp_prim, ssp_addr));
+}
+
+/* SCTP_PRIMARY_ADDR and SCTP_SET_PEER_PRIMARY_ADDR set (fd, assoc_id,
+ * address) through structs of one layout: (assoc id, sockaddr_storage). */
+_Static_assert(sizeof(struct sctp_prim) == sizeof(struct sctp_setpeerprim) &&
+                   offsetof(struct sctp_prim, ssp_assoc_id) ==
+                       offsetof(struct sctp_setpeerprim, sspp_assoc_id) &&
+                   offsetof(struct sctp_prim, ssp_addr) ==
+                       offsetof(struct sctp_setpeerprim, sspp_addr),
+               "sctp_setpeerprim is laid out as sctp_prim");
+
+static PyObject *
+set_prim(PyObject *args, int opt, const char *fmt)
+{
+    int fd;
+    sctp_assoc_t id;
+    struct sockaddr_storage ss;
+    struct sctp_prim pr;
+
+    if (!PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd, aiosctp_conv_assoc,
+                          &id, conv_addr, &ss))
+        return NULL;
+    memset(&pr, 0, sizeof(pr));
+    pr.ssp_assoc_id = id;
+    put_addr((char *)&pr + offsetof(struct sctp_prim, ssp_addr), &ss);
+    return SET_STRUCT(fd, opt, pr);
 }
 
 PyDoc_STRVAR(set_primary_addr_doc,
 "set_primary_addr(fd, assoc_id, address) -> None\n\n"
 "SCTP_PRIMARY_ADDR: make one of the peer's addresses the primary path.");
 
-static PyObject *
-so_set_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    int fd;
-    sctp_assoc_t id;
-    struct sockaddr_storage ss;
-    struct sctp_prim pr;
-
-    if (!PyArg_ParseTuple(args, "O&O&O&:set_primary_addr", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &id, conv_addr, &ss))
-        return NULL;
-    memset(&pr, 0, sizeof(pr));
-    pr.ssp_assoc_id = id;
-    put_addr((char *)&pr + offsetof(struct sctp_prim, ssp_addr), &ss);
-    if (aiosctp_setsockopt(fd, SCTP_PRIMARY_ADDR, &pr, sizeof(pr)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
-}
+OPTION_FUNC(set_primary_addr, set_prim, SCTP_PRIMARY_ADDR, "O&O&O&")
 
 PyDoc_STRVAR(set_peer_primary_addr_doc,
 "set_peer_primary_addr(fd, assoc_id, address) -> None\n\n"
 "SCTP_SET_PEER_PRIMARY_ADDR: ask the peer (by ASCONF) to use one of our\n"
 "local addresses as its primary path.");
 
-static PyObject *
-so_set_peer_primary_addr(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    int fd;
-    sctp_assoc_t id;
-    struct sockaddr_storage ss;
-    struct sctp_setpeerprim pr;
-
-    if (!PyArg_ParseTuple(args, "O&O&O&:set_peer_primary_addr",
-                          aiosctp_conv_fd, &fd, aiosctp_conv_assoc, &id,
-                          conv_addr, &ss))
-        return NULL;
-    memset(&pr, 0, sizeof(pr));
-    pr.sspp_assoc_id = id;
-    put_addr((char *)&pr + offsetof(struct sctp_setpeerprim, sspp_addr), &ss);
-    if (aiosctp_setsockopt(fd, SCTP_SET_PEER_PRIMARY_ADDR, &pr,
-                           sizeof(pr)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
-}
+OPTION_FUNC(set_peer_primary_addr, set_prim, SCTP_SET_PEER_PRIMARY_ADDR,
+            "O&O&O&")
 
 /* ---- SCTP_DELAYED_SACK ---------------------------------------------------- */
 
@@ -895,14 +884,10 @@ PyDoc_STRVAR(get_delayed_sack_doc,
 static PyObject *
 so_get_delayed_sack(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_sack_info si;
 
-    memset(&si, 0, sizeof(si));
-    if (!PyArg_ParseTuple(args, "O&O&:get_delayed_sack", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &si.sack_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_DELAYED_SACK, si) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_delayed_sack", SCTP_DELAYED_SACK, si,
+                         sack_assoc_id) < 0)
         return NULL;
     return Py_BuildValue("(II)", (unsigned int)si.sack_delay,
                          (unsigned int)si.sack_freq);
@@ -924,9 +909,7 @@ so_set_delayed_sack(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u32, &si.sack_delay, aiosctp_conv_u32,
                           &si.sack_freq))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_DELAYED_SACK, &si, sizeof(si)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_DELAYED_SACK, si);
 }
 
 /* ---- stream reconfiguration (RFC 6525) ------------------------------------ */
@@ -1006,9 +989,7 @@ so_add_streams(PyObject *Py_UNUSED(module), PyObject *args)
                           aiosctp_conv_u16, &as.sas_instrms, aiosctp_conv_u16,
                           &as.sas_outstrms))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_ADD_STREAMS, &as, sizeof(as)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_ADD_STREAMS, as);
 }
 #endif
 
@@ -1026,9 +1007,7 @@ so_reset_assoc(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&:reset_assoc", aiosctp_conv_fd, &fd,
                           aiosctp_conv_assoc, &id))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_RESET_ASSOC, &id, sizeof(id)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_RESET_ASSOC, id);
 }
 #endif
 
@@ -1072,10 +1051,7 @@ so_set_stream_scheduler_value(PyObject *Py_UNUSED(module), PyObject *args)
                           &sv.assoc_id, aiosctp_conv_u16, &sv.stream_id,
                           aiosctp_conv_u16, &sv.stream_value))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_STREAM_SCHEDULER_VALUE, &sv,
-                           sizeof(sv)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_STREAM_SCHEDULER_VALUE, sv);
 }
 #endif
 
@@ -1096,9 +1072,7 @@ so_set_auth_chunk(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&O&:set_auth_chunk", aiosctp_conv_fd, &fd,
                           conv_u8, &ac.sauth_chunk))
         return NULL;
-    if (aiosctp_setsockopt(fd, SCTP_AUTH_CHUNK, &ac, sizeof(ac)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_AUTH_CHUNK, ac);
 }
 
 PyDoc_STRVAR(set_auth_key_doc,
@@ -1160,9 +1134,7 @@ set_authkeyid(PyObject *args, int opt, const char *fmt)
                           &ki.scact_assoc_id, aiosctp_conv_u16,
                           &ki.scact_keynumber))
         return NULL;
-    if (aiosctp_setsockopt(fd, opt, &ki, sizeof(ki)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, opt, ki);
 }
 
 PyDoc_STRVAR(get_auth_active_key_doc,
@@ -1172,14 +1144,10 @@ PyDoc_STRVAR(get_auth_active_key_doc,
 static PyObject *
 so_get_auth_active_key(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_authkeyid ki;
 
-    memset(&ki, 0, sizeof(ki));
-    if (!PyArg_ParseTuple(args, "O&O&:get_auth_active_key", aiosctp_conv_fd,
-                          &fd, aiosctp_conv_assoc, &ki.scact_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_AUTH_ACTIVE_KEY, ki) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_auth_active_key", SCTP_AUTH_ACTIVE_KEY, ki,
+                         scact_assoc_id) < 0)
         return NULL;
     return PyLong_FromLong(ki.scact_keynumber);
 }
@@ -1188,24 +1156,14 @@ PyDoc_STRVAR(set_auth_active_key_doc,
 "set_auth_active_key(fd, assoc_id, keynumber) -> None\n\n"
 "SCTP_AUTH_ACTIVE_KEY: send with this (installed) key.");
 
-static PyObject *
-so_set_auth_active_key(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return set_authkeyid(args, SCTP_AUTH_ACTIVE_KEY,
-                         "O&O&O&:set_auth_active_key");
-}
+OPTION_FUNC(set_auth_active_key, set_authkeyid, SCTP_AUTH_ACTIVE_KEY, "O&O&O&")
 
 PyDoc_STRVAR(delete_auth_key_doc,
 "delete_auth_key(fd, assoc_id, keynumber) -> None\n\n"
 "SCTP_AUTH_DELETE_KEY: remove a key that is not the active one (and, on\n"
 "an association, has been deactivated).");
 
-static PyObject *
-so_delete_auth_key(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return set_authkeyid(args, SCTP_AUTH_DELETE_KEY,
-                         "O&O&O&:delete_auth_key");
-}
+OPTION_FUNC(delete_auth_key, set_authkeyid, SCTP_AUTH_DELETE_KEY, "O&O&O&")
 
 #ifdef SCTP_AUTH_DEACTIVATE_KEY
 PyDoc_STRVAR(deactivate_auth_key_doc,
@@ -1213,13 +1171,29 @@ PyDoc_STRVAR(deactivate_auth_key_doc,
 "SCTP_AUTH_DEACTIVATE_KEY: stop using a key; an SCTP_AUTH_FREE_KEY\n"
 "notification tells when it can be deleted.");
 
-static PyObject *
-so_deactivate_auth_key(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return set_authkeyid(args, SCTP_AUTH_DEACTIVATE_KEY,
-                         "O&O&O&:deactivate_auth_key");
-}
+OPTION_FUNC(deactivate_auth_key, set_authkeyid, SCTP_AUTH_DEACTIVATE_KEY, "O&O&O&")
 #endif
+
+/* Read option opt into buf (size bytes): a header of hdr bytes whose
+ * uint32 at count_off counts the width-byte items after it.  Returns them
+ * as a list of ints; OSError(EPROTO) when the kernel's answer is shorter
+ * than the header or its count. */
+static PyObject *
+get_int_list(int fd, int opt, void *buf, socklen_t size, size_t hdr,
+             size_t count_off, size_t width)
+{
+    socklen_t len = size;
+    uint32_t n;
+
+    if (aiosctp_getsockopt(fd, opt, buf, &len) < 0)
+        return NULL;
+    if (len < hdr)
+        return aiosctp_set_errno(EPROTO);
+    memcpy(&n, (const char *)buf + count_off, sizeof(n));
+    if (n > (len - hdr) / width)
+        return aiosctp_set_errno(EPROTO);
+    return aiosctp_int_list((const char *)buf + hdr, n, width, 0);
+}
 
 /* SCTP_PEER_AUTH_CHUNKS / SCTP_LOCAL_AUTH_CHUNKS: a list of chunk types.
  * There are at most 256 chunk types, so the buffer can hold any answer. */
@@ -1231,44 +1205,27 @@ get_auth_chunks(PyObject *args, int opt, const char *fmt)
         struct sctp_authchunks h;
         uint8_t chunks[256];
     } buf;
-    socklen_t len = sizeof(buf);
-    uint32_t n;
 
     memset(&buf, 0, sizeof(buf));
     if (!PyArg_ParseTuple(args, fmt, aiosctp_conv_fd, &fd, aiosctp_conv_assoc,
                           &buf.h.gauth_assoc_id))
         return NULL;
-    if (aiosctp_getsockopt(fd, opt, &buf, &len) < 0)
-        return NULL;
-    if (len < sizeof(buf.h))
-        return aiosctp_set_errno(EPROTO);
-    n = buf.h.gauth_number_of_chunks;
-    if (n > len - sizeof(buf.h))
-        return aiosctp_set_errno(EPROTO);
-    return aiosctp_int_list(buf.h.gauth_chunks, n, sizeof(uint8_t), 0);
+    return get_int_list(fd, opt, &buf, sizeof(buf), sizeof(buf.h),
+                        offsetof(struct sctp_authchunks,
+                                 gauth_number_of_chunks), sizeof(uint8_t));
 }
 
 PyDoc_STRVAR(get_peer_auth_chunks_doc,
 "get_peer_auth_chunks(fd, assoc_id) -> list of int\n\n"
 "SCTP_PEER_AUTH_CHUNKS: the chunk types the peer wants authenticated.");
 
-static PyObject *
-so_get_peer_auth_chunks(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return get_auth_chunks(args, SCTP_PEER_AUTH_CHUNKS,
-                           "O&O&:get_peer_auth_chunks");
-}
+OPTION_FUNC(get_peer_auth_chunks, get_auth_chunks, SCTP_PEER_AUTH_CHUNKS, "O&O&")
 
 PyDoc_STRVAR(get_local_auth_chunks_doc,
 "get_local_auth_chunks(fd, assoc_id) -> list of int\n\n"
 "SCTP_LOCAL_AUTH_CHUNKS: the chunk types we require authenticated.");
 
-static PyObject *
-so_get_local_auth_chunks(PyObject *Py_UNUSED(module), PyObject *args)
-{
-    return get_auth_chunks(args, SCTP_LOCAL_AUTH_CHUNKS,
-                           "O&O&:get_local_auth_chunks");
-}
+OPTION_FUNC(get_local_auth_chunks, get_auth_chunks, SCTP_LOCAL_AUTH_CHUNKS, "O&O&")
 
 /* Room for more HMAC identifiers than RFC 4895 and Linux define. */
 #define MAX_HMAC_IDENTS 64
@@ -1286,20 +1243,13 @@ so_get_hmac_ident(PyObject *Py_UNUSED(module), PyObject *args)
         struct sctp_hmacalgo h;
         uint16_t idents[MAX_HMAC_IDENTS];
     } buf;
-    socklen_t len = sizeof(buf);
-    uint32_t n;
 
     if (!PyArg_ParseTuple(args, "O&:get_hmac_ident", aiosctp_conv_fd, &fd))
         return NULL;
     memset(&buf, 0, sizeof(buf));
-    if (aiosctp_getsockopt(fd, SCTP_HMAC_IDENT, &buf, &len) < 0)
-        return NULL;
-    if (len < sizeof(buf.h))
-        return aiosctp_set_errno(EPROTO);
-    n = buf.h.shmac_num_idents;
-    if (n > (len - sizeof(buf.h)) / sizeof(uint16_t))
-        return aiosctp_set_errno(EPROTO);
-    return aiosctp_int_list(buf.h.shmac_idents, n, sizeof(uint16_t), 0);
+    return get_int_list(fd, SCTP_HMAC_IDENT, &buf, sizeof(buf), sizeof(buf.h),
+                        offsetof(struct sctp_hmacalgo, shmac_num_idents),
+                        sizeof(uint16_t));
 }
 
 PyDoc_STRVAR(set_hmac_ident_doc,
@@ -1341,11 +1291,8 @@ so_set_hmac_ident(PyObject *Py_UNUSED(module), PyObject *args)
         }
     }
     Py_DECREF(seq);
-    if (aiosctp_setsockopt(fd, SCTP_HMAC_IDENT, &buf,
-                           (socklen_t)(sizeof(buf.h) +
-                                       (size_t)n * sizeof(uint16_t))) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return set_struct(fd, SCTP_HMAC_IDENT, &buf,
+                      (socklen_t)(sizeof(buf.h) + (size_t)n * sizeof(uint16_t)));
 }
 
 /* ---- PR-SCTP status (RFC 7496) ---------------------------------------------- */
@@ -1455,25 +1402,12 @@ so_set_remote_udp_encaps_port(PyObject *Py_UNUSED(module), PyObject *args)
     ue.sue_assoc_id = id;
     put_addr((char *)&ue + offsetof(struct sctp_udpencaps, sue_address), &ss);
     ue.sue_port = htons(port);
-    if (aiosctp_setsockopt(fd, SCTP_REMOTE_UDP_ENCAPS_PORT, &ue,
-                           sizeof(ue)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_REMOTE_UDP_ENCAPS_PORT, ue);
 }
 #else
 #define get_remote_udp_encaps_port_doc "SCTP_REMOTE_UDP_ENCAPS_PORT: not in this build"
 #define set_remote_udp_encaps_port_doc get_remote_udp_encaps_port_doc
-static PyObject *
-so_get_remote_udp_encaps_port(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)");
-}
-
-static PyObject *
-so_set_remote_udp_encaps_port(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)");
-}
+NOT_BUILT(remote_udp_encaps_port, "SCTP_REMOTE_UDP_ENCAPS_PORT (Linux 5.11)")
 #endif /* HAVE_SCTP_REMOTE_UDP_ENCAPS_PORT */
 
 /* ---- SCTP_PEER_ADDR_THLDS(_V2) ---------------------------------------------- */
@@ -1563,10 +1497,7 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         t2.spt_pathmaxrxt = maxrxt;
         t2.spt_pathpfthld = pfthld;
         t2.spt_pathcpthld = cpthld;
-        if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_THLDS_V2, &t2,
-                               sizeof(t2)) < 0)
-            return NULL;
-        Py_RETURN_NONE;
+        return SET_STRUCT(fd, SCTP_PEER_ADDR_THLDS_V2, t2);
 #else
         (void)cpthld;
         return aiosctp_not_built("SCTP_PEER_ADDR_THLDS_V2 pathcpthld "
@@ -1581,10 +1512,7 @@ so_set_peer_addr_thlds(PyObject *Py_UNUSED(module), PyObject *args)
         put_addr(&t1.spt_address, &ss);
         t1.spt_pathmaxrxt = maxrxt;
         t1.spt_pathpfthld = pfthld;
-        if (aiosctp_setsockopt(fd, SCTP_PEER_ADDR_THLDS, &t1,
-                               sizeof(t1)) < 0)
-            return NULL;
-        Py_RETURN_NONE;
+        return SET_STRUCT(fd, SCTP_PEER_ADDR_THLDS, t1);
     }
 }
 
@@ -1634,25 +1562,12 @@ so_set_probe_interval(PyObject *Py_UNUSED(module), PyObject *args)
     pi.spi_assoc_id = id;
     put_addr(&pi.spi_address, &ss);
     pi.spi_interval = interval;
-    if (aiosctp_setsockopt(fd, SCTP_PLPMTUD_PROBE_INTERVAL, &pi,
-                           sizeof(pi)) < 0)
-        return NULL;
-    Py_RETURN_NONE;
+    return SET_STRUCT(fd, SCTP_PLPMTUD_PROBE_INTERVAL, pi);
 }
 #else
 #define get_probe_interval_doc "SCTP_PLPMTUD_PROBE_INTERVAL: not in this build"
 #define set_probe_interval_doc get_probe_interval_doc
-static PyObject *
-so_get_probe_interval(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)");
-}
-
-static PyObject *
-so_set_probe_interval(PyObject *Py_UNUSED(m), PyObject *Py_UNUSED(a))
-{
-    return aiosctp_not_built("SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)");
-}
+NOT_BUILT(probe_interval, "SCTP_PLPMTUD_PROBE_INTERVAL (Linux 5.14)")
 #endif /* HAVE_SCTP_PLPMTUD_PROBE_INTERVAL */
 
 /* ---- SCTP_GET_ASSOC_STATS ------------------------------------------------------ */
@@ -1669,15 +1584,11 @@ PyDoc_STRVAR(get_assoc_stats_doc,
 static PyObject *
 so_get_assoc_stats(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
     struct sctp_assoc_stats st;
     PyObject *addr;
 
-    memset(&st, 0, sizeof(st));
-    if (!PyArg_ParseTuple(args, "O&O&:get_assoc_stats", aiosctp_conv_fd, &fd,
-                          aiosctp_conv_assoc, &st.sas_assoc_id))
-        return NULL;
-    if (GET_STRUCT(fd, SCTP_GET_ASSOC_STATS, st) < 0)
+    if (GET_ASSOC_STRUCT(args, "get_assoc_stats", SCTP_GET_ASSOC_STATS, st,
+                         sas_assoc_id) < 0)
         return NULL;
     addr = get_addr(&st.sas_obs_rto_ipaddr);
     if (addr == NULL)
@@ -1773,203 +1684,197 @@ PyMethodDef aiosctp_sockopt_methods[] = {
 
 /* ---- constants ------------------------------------------------------------------ */
 
-int
-aiosctp_sockopt_add_constants(PyObject *m)
-{
-#define ADD(name)                                                      \
-    if (PyModule_AddIntConstant(m, #name, (long)(name)) < 0)           \
-        return -1
+const aiosctp_int_const aiosctp_sockopt_constants[] = {
     /* option numbers (RFC 6458 and Linux) */
-    ADD(SCTP_RTOINFO);
-    ADD(SCTP_ASSOCINFO);
-    ADD(SCTP_INITMSG);
-    ADD(SCTP_NODELAY);
-    ADD(SCTP_AUTOCLOSE);
-    ADD(SCTP_SET_PEER_PRIMARY_ADDR);
-    ADD(SCTP_PRIMARY_ADDR);
-    ADD(SCTP_ADAPTATION_LAYER);
-    ADD(SCTP_DISABLE_FRAGMENTS);
-    ADD(SCTP_PEER_ADDR_PARAMS);
-    ADD(SCTP_DEFAULT_SEND_PARAM);
-    ADD(SCTP_EVENTS);
-    ADD(SCTP_I_WANT_MAPPED_V4_ADDR);
-    ADD(SCTP_MAXSEG);
-    ADD(SCTP_STATUS);
-    ADD(SCTP_GET_PEER_ADDR_INFO);
-    ADD(SCTP_DELAYED_ACK_TIME);
-    ADD(SCTP_DELAYED_ACK);
-    ADD(SCTP_DELAYED_SACK);
-    ADD(SCTP_CONTEXT);
-    ADD(SCTP_FRAGMENT_INTERLEAVE);
-    ADD(SCTP_PARTIAL_DELIVERY_POINT);
-    ADD(SCTP_MAX_BURST);
-    ADD(SCTP_AUTH_CHUNK);
-    ADD(SCTP_HMAC_IDENT);
-    ADD(SCTP_AUTH_KEY);
-    ADD(SCTP_AUTH_ACTIVE_KEY);
-    ADD(SCTP_AUTH_DELETE_KEY);
-    ADD(SCTP_PEER_AUTH_CHUNKS);
-    ADD(SCTP_LOCAL_AUTH_CHUNKS);
-    ADD(SCTP_GET_ASSOC_NUMBER);
-    ADD(SCTP_GET_ASSOC_ID_LIST);
+    AIOSCTP_CONST(SCTP_RTOINFO),
+    AIOSCTP_CONST(SCTP_ASSOCINFO),
+    AIOSCTP_CONST(SCTP_INITMSG),
+    AIOSCTP_CONST(SCTP_NODELAY),
+    AIOSCTP_CONST(SCTP_AUTOCLOSE),
+    AIOSCTP_CONST(SCTP_SET_PEER_PRIMARY_ADDR),
+    AIOSCTP_CONST(SCTP_PRIMARY_ADDR),
+    AIOSCTP_CONST(SCTP_ADAPTATION_LAYER),
+    AIOSCTP_CONST(SCTP_DISABLE_FRAGMENTS),
+    AIOSCTP_CONST(SCTP_PEER_ADDR_PARAMS),
+    AIOSCTP_CONST(SCTP_DEFAULT_SEND_PARAM),
+    AIOSCTP_CONST(SCTP_EVENTS),
+    AIOSCTP_CONST(SCTP_I_WANT_MAPPED_V4_ADDR),
+    AIOSCTP_CONST(SCTP_MAXSEG),
+    AIOSCTP_CONST(SCTP_STATUS),
+    AIOSCTP_CONST(SCTP_GET_PEER_ADDR_INFO),
+    AIOSCTP_CONST(SCTP_DELAYED_ACK_TIME),
+    AIOSCTP_CONST(SCTP_DELAYED_ACK),
+    AIOSCTP_CONST(SCTP_DELAYED_SACK),
+    AIOSCTP_CONST(SCTP_CONTEXT),
+    AIOSCTP_CONST(SCTP_FRAGMENT_INTERLEAVE),
+    AIOSCTP_CONST(SCTP_PARTIAL_DELIVERY_POINT),
+    AIOSCTP_CONST(SCTP_MAX_BURST),
+    AIOSCTP_CONST(SCTP_AUTH_CHUNK),
+    AIOSCTP_CONST(SCTP_HMAC_IDENT),
+    AIOSCTP_CONST(SCTP_AUTH_KEY),
+    AIOSCTP_CONST(SCTP_AUTH_ACTIVE_KEY),
+    AIOSCTP_CONST(SCTP_AUTH_DELETE_KEY),
+    AIOSCTP_CONST(SCTP_PEER_AUTH_CHUNKS),
+    AIOSCTP_CONST(SCTP_LOCAL_AUTH_CHUNKS),
+    AIOSCTP_CONST(SCTP_GET_ASSOC_NUMBER),
+    AIOSCTP_CONST(SCTP_GET_ASSOC_ID_LIST),
 #ifdef SCTP_AUTO_ASCONF
-    ADD(SCTP_AUTO_ASCONF);
+    AIOSCTP_CONST(SCTP_AUTO_ASCONF),
 #endif
 #ifdef SCTP_PEER_ADDR_THLDS
-    ADD(SCTP_PEER_ADDR_THLDS);
+    AIOSCTP_CONST(SCTP_PEER_ADDR_THLDS),
 #endif
 #ifdef SCTP_RECVRCVINFO
-    ADD(SCTP_RECVRCVINFO);
+    AIOSCTP_CONST(SCTP_RECVRCVINFO),
 #endif
 #ifdef SCTP_RECVNXTINFO
-    ADD(SCTP_RECVNXTINFO);
+    AIOSCTP_CONST(SCTP_RECVNXTINFO),
 #endif
 #ifdef SCTP_DEFAULT_SNDINFO
-    ADD(SCTP_DEFAULT_SNDINFO);
+    AIOSCTP_CONST(SCTP_DEFAULT_SNDINFO),
 #endif
 #ifdef SCTP_AUTH_DEACTIVATE_KEY
-    ADD(SCTP_AUTH_DEACTIVATE_KEY);
+    AIOSCTP_CONST(SCTP_AUTH_DEACTIVATE_KEY),
 #endif
 #ifdef HAVE_SCTP_REUSE_PORT
-    ADD(SCTP_REUSE_PORT);
+    AIOSCTP_CONST(SCTP_REUSE_PORT),
 #endif
 #ifdef HAVE_SCTP_PEER_ADDR_THLDS_V2
-    ADD(SCTP_PEER_ADDR_THLDS_V2);
+    AIOSCTP_CONST(SCTP_PEER_ADDR_THLDS_V2),
 #endif
 #ifdef SCTP_GET_ASSOC_STATS
-    ADD(SCTP_GET_ASSOC_STATS);
+    AIOSCTP_CONST(SCTP_GET_ASSOC_STATS),
 #endif
 #ifdef SCTP_PR_SUPPORTED
-    ADD(SCTP_PR_SUPPORTED);
+    AIOSCTP_CONST(SCTP_PR_SUPPORTED),
 #endif
 #ifdef SCTP_DEFAULT_PRINFO
-    ADD(SCTP_DEFAULT_PRINFO);
+    AIOSCTP_CONST(SCTP_DEFAULT_PRINFO),
 #endif
 #ifdef SCTP_PR_ASSOC_STATUS
-    ADD(SCTP_PR_ASSOC_STATUS);
+    AIOSCTP_CONST(SCTP_PR_ASSOC_STATUS),
 #endif
 #ifdef SCTP_PR_STREAM_STATUS
-    ADD(SCTP_PR_STREAM_STATUS);
+    AIOSCTP_CONST(SCTP_PR_STREAM_STATUS),
 #endif
 #ifdef SCTP_RECONFIG_SUPPORTED
-    ADD(SCTP_RECONFIG_SUPPORTED);
+    AIOSCTP_CONST(SCTP_RECONFIG_SUPPORTED),
 #endif
 #ifdef SCTP_ENABLE_STREAM_RESET
-    ADD(SCTP_ENABLE_STREAM_RESET);
+    AIOSCTP_CONST(SCTP_ENABLE_STREAM_RESET),
 #endif
 #ifdef SCTP_RESET_STREAMS
-    ADD(SCTP_RESET_STREAMS);
+    AIOSCTP_CONST(SCTP_RESET_STREAMS),
 #endif
 #ifdef SCTP_RESET_ASSOC
-    ADD(SCTP_RESET_ASSOC);
+    AIOSCTP_CONST(SCTP_RESET_ASSOC),
 #endif
 #ifdef SCTP_ADD_STREAMS
-    ADD(SCTP_ADD_STREAMS);
+    AIOSCTP_CONST(SCTP_ADD_STREAMS),
 #endif
 #ifdef SCTP_STREAM_SCHEDULER
-    ADD(SCTP_STREAM_SCHEDULER);
+    AIOSCTP_CONST(SCTP_STREAM_SCHEDULER),
 #endif
 #ifdef SCTP_STREAM_SCHEDULER_VALUE
-    ADD(SCTP_STREAM_SCHEDULER_VALUE);
+    AIOSCTP_CONST(SCTP_STREAM_SCHEDULER_VALUE),
 #endif
 #ifdef SCTP_INTERLEAVING_SUPPORTED
-    ADD(SCTP_INTERLEAVING_SUPPORTED);
+    AIOSCTP_CONST(SCTP_INTERLEAVING_SUPPORTED),
 #endif
 #ifdef SCTP_SENDMSG_CONNECT
-    ADD(SCTP_SENDMSG_CONNECT);
+    AIOSCTP_CONST(SCTP_SENDMSG_CONNECT),
 #endif
 #ifdef HAVE_SCTP_EVENT
-    ADD(SCTP_EVENT);
+    AIOSCTP_CONST(SCTP_EVENT),
 #endif
 #ifdef HAVE_SCTP_ASCONF_SUPPORTED
-    ADD(SCTP_ASCONF_SUPPORTED);
+    AIOSCTP_CONST(SCTP_ASCONF_SUPPORTED),
 #endif
 #ifdef HAVE_SCTP_AUTH_SUPPORTED
-    ADD(SCTP_AUTH_SUPPORTED);
+    AIOSCTP_CONST(SCTP_AUTH_SUPPORTED),
 #endif
 #ifdef HAVE_SCTP_ECN_SUPPORTED
-    ADD(SCTP_ECN_SUPPORTED);
+    AIOSCTP_CONST(SCTP_ECN_SUPPORTED),
 #endif
 #ifdef HAVE_SCTP_EXPOSE_POTENTIALLY_FAILED_STATE
-    ADD(SCTP_EXPOSE_POTENTIALLY_FAILED_STATE);
-    ADD(SCTP_EXPOSE_PF_STATE);
+    AIOSCTP_CONST(SCTP_EXPOSE_POTENTIALLY_FAILED_STATE),
+    AIOSCTP_CONST(SCTP_EXPOSE_PF_STATE),
 #endif
 #ifdef HAVE_SCTP_REMOTE_UDP_ENCAPS_PORT
-    ADD(SCTP_REMOTE_UDP_ENCAPS_PORT);
+    AIOSCTP_CONST(SCTP_REMOTE_UDP_ENCAPS_PORT),
 #endif
 #ifdef HAVE_SCTP_PLPMTUD_PROBE_INTERVAL
-    ADD(SCTP_PLPMTUD_PROBE_INTERVAL);
+    AIOSCTP_CONST(SCTP_PLPMTUD_PROBE_INTERVAL),
 #endif
 
     /* SCTP_PEER_ADDR_PARAMS flags */
-    ADD(SPP_HB_ENABLE);
-    ADD(SPP_HB_DISABLE);
-    ADD(SPP_HB);
-    ADD(SPP_HB_DEMAND);
-    ADD(SPP_PMTUD_ENABLE);
-    ADD(SPP_PMTUD_DISABLE);
-    ADD(SPP_PMTUD);
-    ADD(SPP_SACKDELAY_ENABLE);
-    ADD(SPP_SACKDELAY_DISABLE);
-    ADD(SPP_SACKDELAY);
-    ADD(SPP_HB_TIME_IS_ZERO);
+    AIOSCTP_CONST(SPP_HB_ENABLE),
+    AIOSCTP_CONST(SPP_HB_DISABLE),
+    AIOSCTP_CONST(SPP_HB),
+    AIOSCTP_CONST(SPP_HB_DEMAND),
+    AIOSCTP_CONST(SPP_PMTUD_ENABLE),
+    AIOSCTP_CONST(SPP_PMTUD_DISABLE),
+    AIOSCTP_CONST(SPP_PMTUD),
+    AIOSCTP_CONST(SPP_SACKDELAY_ENABLE),
+    AIOSCTP_CONST(SPP_SACKDELAY_DISABLE),
+    AIOSCTP_CONST(SPP_SACKDELAY),
+    AIOSCTP_CONST(SPP_HB_TIME_IS_ZERO),
 #ifdef HAVE_SPP_DSCP
-    ADD(SPP_IPV6_FLOWLABEL);
-    ADD(SPP_DSCP);
+    AIOSCTP_CONST(SPP_IPV6_FLOWLABEL),
+    AIOSCTP_CONST(SPP_DSCP),
 #endif
 
     /* PR-SCTP policies */
-    ADD(SCTP_PR_SCTP_NONE);
-    ADD(SCTP_PR_SCTP_TTL);
-    ADD(SCTP_PR_SCTP_RTX);
-    ADD(SCTP_PR_SCTP_PRIO);
-    ADD(SCTP_PR_SCTP_MAX);
-    ADD(SCTP_PR_SCTP_MASK);
+    AIOSCTP_CONST(SCTP_PR_SCTP_NONE),
+    AIOSCTP_CONST(SCTP_PR_SCTP_TTL),
+    AIOSCTP_CONST(SCTP_PR_SCTP_RTX),
+    AIOSCTP_CONST(SCTP_PR_SCTP_PRIO),
+    AIOSCTP_CONST(SCTP_PR_SCTP_MAX),
+    AIOSCTP_CONST(SCTP_PR_SCTP_MASK),
 #ifdef HAVE_SCTP_PR_SCTP_ALL
-    ADD(SCTP_PR_SCTP_ALL);
+    AIOSCTP_CONST(SCTP_PR_SCTP_ALL),
 #endif
 
     /* stream reconfiguration */
-    ADD(SCTP_ENABLE_RESET_STREAM_REQ);
-    ADD(SCTP_ENABLE_RESET_ASSOC_REQ);
-    ADD(SCTP_ENABLE_CHANGE_ASSOC_REQ);
-    ADD(SCTP_ENABLE_STRRESET_MASK);
-    ADD(SCTP_STREAM_RESET_INCOMING);
-    ADD(SCTP_STREAM_RESET_OUTGOING);
+    AIOSCTP_CONST(SCTP_ENABLE_RESET_STREAM_REQ),
+    AIOSCTP_CONST(SCTP_ENABLE_RESET_ASSOC_REQ),
+    AIOSCTP_CONST(SCTP_ENABLE_CHANGE_ASSOC_REQ),
+    AIOSCTP_CONST(SCTP_ENABLE_STRRESET_MASK),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_INCOMING),
+    AIOSCTP_CONST(SCTP_STREAM_RESET_OUTGOING),
 
     /* stream schedulers (enum values: those of this header) */
-    ADD(SCTP_SS_FCFS);
+    AIOSCTP_CONST(SCTP_SS_FCFS),
 #ifdef HAVE_SCTP_SS_DEFAULT
-    ADD(SCTP_SS_DEFAULT);
+    AIOSCTP_CONST(SCTP_SS_DEFAULT),
 #endif
-    ADD(SCTP_SS_PRIO);
-    ADD(SCTP_SS_RR);
-    ADD(SCTP_SS_MAX);
+    AIOSCTP_CONST(SCTP_SS_PRIO),
+    AIOSCTP_CONST(SCTP_SS_RR),
+    AIOSCTP_CONST(SCTP_SS_MAX),
 
     /* AUTH */
-    ADD(SCTP_AUTH_HMAC_ID_SHA1);
-    ADD(SCTP_AUTH_HMAC_ID_SHA256);
+    AIOSCTP_CONST(SCTP_AUTH_HMAC_ID_SHA1),
+    AIOSCTP_CONST(SCTP_AUTH_HMAC_ID_SHA256),
 
     /* peer address states (sctp_paddrinfo.spinfo_state) */
-    ADD(SCTP_INACTIVE);
-    ADD(SCTP_PF);
+    AIOSCTP_CONST(SCTP_INACTIVE),
+    AIOSCTP_CONST(SCTP_PF),
 #ifdef HAVE_SCTP_POTENTIALLY_FAILED
-    ADD(SCTP_POTENTIALLY_FAILED);
+    AIOSCTP_CONST(SCTP_POTENTIALLY_FAILED),
 #endif
-    ADD(SCTP_ACTIVE);
-    ADD(SCTP_UNCONFIRMED);
-    ADD(SCTP_UNKNOWN);
+    AIOSCTP_CONST(SCTP_ACTIVE),
+    AIOSCTP_CONST(SCTP_UNCONFIRMED),
+    AIOSCTP_CONST(SCTP_UNKNOWN),
 
     /* association states (sctp_status.sstat_state) */
-    ADD(SCTP_EMPTY);
-    ADD(SCTP_CLOSED);
-    ADD(SCTP_COOKIE_WAIT);
-    ADD(SCTP_COOKIE_ECHOED);
-    ADD(SCTP_ESTABLISHED);
-    ADD(SCTP_SHUTDOWN_PENDING);
-    ADD(SCTP_SHUTDOWN_SENT);
-    ADD(SCTP_SHUTDOWN_RECEIVED);
-    ADD(SCTP_SHUTDOWN_ACK_SENT);
-#undef ADD
-    return 0;
-}
+    AIOSCTP_CONST(SCTP_EMPTY),
+    AIOSCTP_CONST(SCTP_CLOSED),
+    AIOSCTP_CONST(SCTP_COOKIE_WAIT),
+    AIOSCTP_CONST(SCTP_COOKIE_ECHOED),
+    AIOSCTP_CONST(SCTP_ESTABLISHED),
+    AIOSCTP_CONST(SCTP_SHUTDOWN_PENDING),
+    AIOSCTP_CONST(SCTP_SHUTDOWN_SENT),
+    AIOSCTP_CONST(SCTP_SHUTDOWN_RECEIVED),
+    AIOSCTP_CONST(SCTP_SHUTDOWN_ACK_SENT),
+    {NULL, 0},
+};
