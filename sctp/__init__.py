@@ -306,20 +306,7 @@ class notification(object):
     type_ADAPTATION_INDICATION = _sctp.getconstant("SCTP_ADAPTATION_INDICATION")
 
 
-class _error_codes(object):
-    """The ``error_*`` class constants :class:`assoc_change` and
-    :class:`paddr_change` share (0.7.3 gives both the same seven codes)."""
-
-    error_FAILED_THRESHOLD = _sctp.getconstant("SCTP_FAILED_THRESHOLD")
-    error_RECEIVED_SACK = _sctp.getconstant("SCTP_RECEIVED_SACK")
-    error_HEARTBEAT_SUCCESS = _sctp.getconstant("SCTP_HEARTBEAT_SUCCESS")
-    error_RESPONSE_TO_USER_REQ = _sctp.getconstant("SCTP_RESPONSE_TO_USER_REQ")
-    error_INTERNAL_ERROR = _sctp.getconstant("SCTP_INTERNAL_ERROR")
-    error_SHUTDOWN_GUARD_EXPIRES = _sctp.getconstant("SCTP_SHUTDOWN_GUARD_EXPIRES")
-    error_PEER_FAULTY = _sctp.getconstant("SCTP_PEER_FAULTY")
-
-
-class assoc_change(notification, _error_codes):
+class assoc_change(notification):
     """An association came up, was lost, restarted, shut down or could not
     be set up: ``state`` (``state_*``), ``error``, ``outbound_streams``,
     ``inbound_streams``, ``assoc_id``. The peer's address is the
@@ -340,8 +327,16 @@ class assoc_change(notification, _error_codes):
     state_CANT_STR_ASSOC = _sctp.getconstant("SCTP_CANT_STR_ASSOC")
     state_CANT_START_ASSOCIATION = _sctp.getconstant("SCTP_CANT_STR_ASSOC")
 
+    error_FAILED_THRESHOLD = _sctp.getconstant("SCTP_FAILED_THRESHOLD")
+    error_RECEIVED_SACK = _sctp.getconstant("SCTP_RECEIVED_SACK")
+    error_HEARTBEAT_SUCCESS = _sctp.getconstant("SCTP_HEARTBEAT_SUCCESS")
+    error_RESPONSE_TO_USER_REQ = _sctp.getconstant("SCTP_RESPONSE_TO_USER_REQ")
+    error_INTERNAL_ERROR = _sctp.getconstant("SCTP_INTERNAL_ERROR")
+    error_SHUTDOWN_GUARD_EXPIRES = _sctp.getconstant("SCTP_SHUTDOWN_GUARD_EXPIRES")
+    error_PEER_FAULTY = _sctp.getconstant("SCTP_PEER_FAULTY")
 
-class paddr_change(notification, _error_codes):
+
+class paddr_change(notification):
     """A peer address changed state: ``addr`` (``(host, port)``), ``state``
     (``state_*``), ``error`` (``error_*``), ``assoc_id``."""
 
@@ -360,6 +355,14 @@ class paddr_change(notification, _error_codes):
     # additions: states Linux reports that 0.7.3 had no name for
     state_ADDR_CONFIRMED = _core.SCTP_ADDR_CONFIRMED
     state_ADDR_POTENTIALLY_FAILED = _uapi.SCTP_ADDR_POTENTIALLY_FAILED
+
+    error_FAILED_THRESHOLD = assoc_change.error_FAILED_THRESHOLD
+    error_RECEIVED_SACK = assoc_change.error_RECEIVED_SACK
+    error_HEARTBEAT_SUCCESS = assoc_change.error_HEARTBEAT_SUCCESS
+    error_RESPONSE_TO_USER_REQ = assoc_change.error_RESPONSE_TO_USER_REQ
+    error_INTERNAL_ERROR = assoc_change.error_INTERNAL_ERROR
+    error_SHUTDOWN_GUARD_EXPIRES = assoc_change.error_SHUTDOWN_GUARD_EXPIRES
+    error_PEER_FAULTY = assoc_change.error_PEER_FAULTY
 
 
 class remote_error(notification):
