@@ -14,52 +14,34 @@ with a numeric host; `family` resolves the wildcard host "". flowinfo is
 any object with __index__. Sequences are copied before they are parsed.
 """
 
-from typing import Any, ClassVar, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Final, List, Optional, Sequence, Tuple, Union
+
+from _typeshed import structseq
 
 _Buffer = Union[bytes, bytearray, memoryview]
 Address = Tuple[Any, ...]
-class RcvInfo(Tuple[int, int, int, int, int, int, int, int]):
+class RcvInfo(structseq[int], Tuple[int, int, int, int, int, int, int, int]):
     """SCTP_RCVINFO (or SCTP_SNDRCV) of one message, a struct sequence:
     (stream, ssn, flags, ppid, tsn, cumtsn, context, assoc_id); ppid is
     host order."""
-    n_fields: ClassVar[int]
-    n_sequence_fields: ClassVar[int]
-    n_unnamed_fields: ClassVar[int]
-    def __new__(cls, seq: Sequence[int]) -> "RcvInfo": ...
-    @property
-    def stream(self) -> int: ...
-    @property
-    def ssn(self) -> int: ...
-    @property
-    def flags(self) -> int: ...
-    @property
-    def ppid(self) -> int: ...
-    @property
-    def tsn(self) -> int: ...
-    @property
-    def cumtsn(self) -> int: ...
-    @property
-    def context(self) -> int: ...
-    @property
-    def assoc_id(self) -> int: ...
+    # read-only fields, as the struct sequence's properties are
+    stream: Final[int]
+    ssn: Final[int]
+    flags: Final[int]
+    ppid: Final[int]
+    tsn: Final[int]
+    cumtsn: Final[int]
+    context: Final[int]
+    assoc_id: Final[int]
 
-class NxtInfo(Tuple[int, int, int, int, int]):
+class NxtInfo(structseq[int], Tuple[int, int, int, int, int]):
     """SCTP_NXTINFO, a struct sequence: (stream, flags, ppid, length,
     assoc_id) of the next queued message."""
-    n_fields: ClassVar[int]
-    n_sequence_fields: ClassVar[int]
-    n_unnamed_fields: ClassVar[int]
-    def __new__(cls, seq: Sequence[int]) -> "NxtInfo": ...
-    @property
-    def stream(self) -> int: ...
-    @property
-    def flags(self) -> int: ...
-    @property
-    def ppid(self) -> int: ...
-    @property
-    def length(self) -> int: ...
-    @property
-    def assoc_id(self) -> int: ...
+    stream: Final[int]
+    flags: Final[int]
+    ppid: Final[int]
+    length: Final[int]
+    assoc_id: Final[int]
 
 # (data, msg_flags, from_addr, info, nxtinfo). MSG_CTRUNC in msg_flags: the
 # control data was cut (info is None when it was lost, never zeros).

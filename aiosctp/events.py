@@ -336,24 +336,9 @@ def _send_failed(f: _Fields) -> Event:
     return SendFailed(error, flags == _sctp.SCTP_DATA_SENT, SendInfo(*info), assoc_id, data)
 
 
-def _remote_error(f: _Fields) -> Event:
-    return RemoteError(*f[2:])
-
-
-def _assoc_only(cls: Type[Event]) -> Callable[[_Fields], Event]:
-    return lambda f: cls(f[2])  # type: ignore[call-arg]
-
-
-def _pdapi(f: _Fields) -> Event:
-    return PartialDelivery(*f[2:])
-
-
-def _adaptation(f: _Fields) -> Event:
-    return AdaptationIndication(*f[2:])
-
-
-def _authkey(f: _Fields) -> Event:
-    return AuthKey(*f[2:])
+def _in_order(cls: Type[Event]) -> Callable[[_Fields], Event]:
+    # For the notifications whose fields after (type, flags) are the class's, in order.
+    return lambda f: cls(*f[2:])
 
 
 def _stream_reset(f: _Fields) -> Event:
@@ -376,12 +361,12 @@ _DECODERS: Dict[int, Callable[[_Fields], Event]] = {
     _sctp.SCTP_PEER_ADDR_CHANGE: _paddr_change,
     _sctp.SCTP_SEND_FAILED: _send_failed,
     _uapi.SCTP_SEND_FAILED_EVENT: _send_failed,
-    _sctp.SCTP_REMOTE_ERROR: _remote_error,
-    _sctp.SCTP_SHUTDOWN_EVENT: _assoc_only(Shutdown),
-    _sctp.SCTP_PARTIAL_DELIVERY_EVENT: _pdapi,
-    _sctp.SCTP_ADAPTATION_INDICATION: _adaptation,
-    _sctp.SCTP_AUTHENTICATION_EVENT: _authkey,
-    _sctp.SCTP_SENDER_DRY_EVENT: _assoc_only(SenderDry),
+    _sctp.SCTP_REMOTE_ERROR: _in_order(RemoteError),
+    _sctp.SCTP_SHUTDOWN_EVENT: _in_order(Shutdown),
+    _sctp.SCTP_PARTIAL_DELIVERY_EVENT: _in_order(PartialDelivery),
+    _sctp.SCTP_ADAPTATION_INDICATION: _in_order(AdaptationIndication),
+    _sctp.SCTP_AUTHENTICATION_EVENT: _in_order(AuthKey),
+    _sctp.SCTP_SENDER_DRY_EVENT: _in_order(SenderDry),
     _sctp.SCTP_STREAM_RESET_EVENT: _stream_reset,
     _sctp.SCTP_ASSOC_RESET_EVENT: _assoc_reset,
     _sctp.SCTP_STREAM_CHANGE_EVENT: _stream_change,

@@ -108,13 +108,7 @@ class Notifications:
         while not self._items:
             if self._assoc._closed:
                 return None
-            w: "asyncio.Future[None]" = self._assoc._loop.create_future()
-            self._waiters.append(w)
-            try:
-                await w
-            finally:
-                if w in self._waiters:
-                    self._waiters.remove(w)
+            await _wait_on(self._assoc._loop, self._waiters)
         ev = self._items.popleft()
         if self._items:
             self._wake()
@@ -418,18 +412,8 @@ class Association:
         AssociationClosed) once it has ended."""
         self._check_send(data, stream, ppid, unordered, context, ttl)
         while self._paused and not self._closed:
-            w: "asyncio.Future[None]" = self._loop.create_future()
-            self._drain_waiters.append(w)
-            try:
-                await w
-            finally:
-                if w in self._drain_waiters:
-                    self._drain_waiters.remove(w)
-        if self._closed:
-            raise self._closed_error()
-        self.transport.send(
-            data, stream=stream, ppid=ppid, unordered=unordered, context=context, ttl=ttl
-        )
+            await _wait_on(self._loop, self._drain_waiters)
+        self._hand_over(data, stream, ppid, unordered, context, ttl)
 
     def send_nowait(
         self,
@@ -446,6 +430,12 @@ class Association:
         transport at once, queued there when the socket is full, even above
         the high water mark. Same arguments, checks and errors as send()."""
         self._check_send(data, stream, ppid, unordered, context, ttl)
+        self._hand_over(data, stream, ppid, unordered, context, ttl)
+
+    def _hand_over(
+        self, data: Buffer, stream: int, ppid: int, unordered: bool, context: int, ttl: int
+    ) -> None:
+        # The last step of send() and send_nowait(), the arguments checked.
         if self._closed:
             raise self._closed_error()
         self.transport.send(
@@ -517,15 +507,9 @@ class Association:
     async def _wait_lost(self) -> None:
         if self._closed:
             return
-        w: "asyncio.Future[None]" = self._loop.create_future()
         if self._lost_waiters is _NOTHING:
             self._lost_waiters = []
-        self._lost_waiters.append(w)
-        try:
-            await w
-        finally:
-            if w in self._lost_waiters:
-                self._lost_waiters.remove(w)
+        await _wait_on(self._loop, self._lost_waiters)
 
     async def wait_closed(self) -> None:
         """Wait until the association has ended, whoever ended it."""
@@ -553,6 +537,18 @@ class Association:
             self.abort()
             return
         await self.close()
+
+
+async def _wait_on(loop: asyncio.AbstractEventLoop, waiters: List["asyncio.Future[None]"]) -> None:
+    """Wait until the future this appends to ``waiters`` is woken (or the
+    wait is cancelled); it leaves the list either way."""
+    w: "asyncio.Future[None]" = loop.create_future()
+    waiters.append(w)
+    try:
+        await w
+    finally:
+        if w in waiters:
+            waiters.remove(w)
 
 
 def _check_limit(value: object, name: str) -> int:

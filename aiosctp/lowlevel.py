@@ -24,7 +24,7 @@ from . import _checks, _nosctp, _sctp, _uapi, events
 from .events import Event
 from .message import Message, MessageInfo
 from .options import *  # noqa: F401,F403  (the typed socket options)
-from .options import set_event
+from .options import Address, Buffer, _resolve, set_event
 
 __all__ = [
     "IPPROTO_SCTP",
@@ -169,9 +169,6 @@ __all__ = [
 IPPROTO_SCTP: int = _sctp.IPPROTO_SCTP
 SOL_SCTP: int = _sctp.SOL_SCTP
 
-Address = Tuple[Any, ...]
-Buffer = Union[bytes, bytearray, memoryview]
-
 _STYLES = {"one-to-one": socket.SOCK_STREAM, "one-to-many": socket.SOCK_SEQPACKET}
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _MSG_EOR = _sctp.MSG_EOR
@@ -187,20 +184,7 @@ def resolve(family: int, addr: Address) -> Address:
     """Return ``addr`` with a numeric host, resolving a name if needed.
 
     ``""`` stays as is (the wildcard address of the socket's family)."""
-    if not isinstance(addr, tuple) or len(addr) < 2:
-        raise TypeError(f"address must be a tuple (host, port), not {addr!r}")
-    host = addr[0]
-    if not isinstance(host, str):
-        raise TypeError(f"host must be a str, not {type(host).__name__}")
-    if host == "":
-        return addr
-    try:
-        return _sctp.check_sockaddr(addr, family)
-    except ValueError:
-        pass
-    fam = family if family in (socket.AF_INET, socket.AF_INET6) else 0
-    infos = socket.getaddrinfo(host, addr[1], fam, socket.SOCK_STREAM)
-    return tuple(infos[0][4])
+    return _resolve(family, addr, wildcard=True)
 
 
 def _resolve_all(family: int, addrs: Iterable[Address]) -> List[Address]:

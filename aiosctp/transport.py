@@ -41,6 +41,11 @@ from typing import (
 )
 
 from . import _checks, _rxcore, _sctp, events, lowlevel
+# The receive core's constants and functions, under the names the package
+# has used.
+from ._rxcore import RECV_BATCH_BYTES as RECV_BATCH_BYTES, RECV_BUFSIZE as RECV_BUFSIZE
+from ._rxcore import MAX_ROUNDS as _MAX_ROUNDS, reassemble as _reassemble
+from ._rxcore import join_notification as join_notification, next_batch as next_batch
 from .log import logger
 from .message import MessageInfo, make_info
 from .options import Status
@@ -51,14 +56,6 @@ __all__ = ["SCTPTransport", "DEFAULT_MAX_MESSAGE_SIZE", "StreamHandler"]
 #: Largest message reassembled before the association is aborted.
 DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024
 
-# The receive core's constants and functions, under the names the package
-# has used.
-RECV_BUFSIZE = _rxcore.RECV_BUFSIZE
-RECV_BATCH_BYTES = _rxcore.RECV_BATCH_BYTES
-_MAX_ROUNDS = _rxcore.MAX_ROUNDS
-join_notification = _rxcore.join_notification
-next_batch = _rxcore.next_batch
-_reassemble = _rxcore.reassemble
 _WEAK = _rxcore.EndCause.WEAK
 _STRONG = _rxcore.EndCause.STRONG
 #: Messages per sendmmsg() when the write buffer is flushed.
