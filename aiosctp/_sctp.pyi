@@ -237,3 +237,18 @@ class SendQueue:
     def clear(self) -> None: ...
 
 def _info_cost(cls: Any, n: int) -> float: ...
+
+class TransportBase:
+    """The C part of SCTPTransport: send() of the common case."""
+    def send(self, data: Union[bytes, bytearray, memoryview], *, stream: int = 0, ppid: int = 0,
+             unordered: bool = False, context: int = 0, ttl: int = 0) -> None:
+        """Send ``data`` as one SCTP message on ``stream`` with ``ppid``
+        (host order). ``unordered`` delivers it as soon as it arrives;
+        ``ttl`` (ms) lets SCTP abandon it if not sent in time (PR-SCTP);
+        ``context`` comes back in a SendFailed notification. Queued when the
+        socket is full. Raises TypeError/ValueError/OverflowError for bad
+        arguments, OSError(EMSGSIZE) for a message larger than the system's
+        largest send buffer, a ConnectionError when the association is
+        closing or closed."""
+
+def bind_transport(cls: type, credit_cls: type) -> None: ...

@@ -417,7 +417,7 @@ def _log_path(assoc_id: int, event: events.PeerAddrChange) -> None:
                     getattr(event.state, "name", event.state))
 
 
-class SCTPTransport(asyncio.Transport):
+class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
     """The transport of one SCTP association (made by the library; see
     :func:`aiosctp.create_sctp_server` and
     :func:`aiosctp.create_sctp_connection`).
@@ -1187,7 +1187,14 @@ class SCTPTransport(asyncio.Transport):
                 "messages or raise net.core.wmem_max",
             )
 
-    def send(
+    # send(data, *, stream=0, ppid=0, unordered=False, context=0, ttl=0):
+    # TransportBase.send (ext/fastpath.c) checks the common case and sends
+    # it at once (while the loop's allowance lasts) or queues it behind
+    # the queue, reading and writing this class's slots in C; everything
+    # else (other argument types, errors, EAGAIN, a closing association)
+    # comes here with the same arguments.
+
+    def _send_slow(
         self,
         data: Buffer,
         *,
@@ -1197,35 +1204,8 @@ class SCTPTransport(asyncio.Transport):
         context: int = 0,
         ttl: int = 0,
     ) -> None:
-        """Send ``data`` as one SCTP message on ``stream`` with ``ppid``
-        (host order). ``unordered`` delivers it as soon as it arrives;
-        ``ttl`` (ms) lets SCTP abandon it if not sent in time (PR-SCTP);
-        ``context`` comes back in a SendFailed notification. Queued when the
-        socket is full. Raises TypeError/ValueError/OverflowError for bad
-        arguments, OSError(EMSGSIZE) for a message larger than the system's
-        largest send buffer, a ConnectionError when the association is
-        closing or closed."""
-        if self._state == _OPEN and not self._peer_shutdown:
-            # the common case, checked and sent or queued in C
-            # (ext/fastpath.c); all else (errors, EAGAIN, unusual arguments)
-            # below, where nothing was sent or queued
-            buf = self._buffer
-            if not buf:
-                credit = self._credit
-                if credit.left and _try_send(
-                    self._fd, data, stream, ppid, unordered, context, ttl,
-                    self._assoc_id, self._ostreams, self._sndbuf,
-                ):
-                    credit.left -= 1
-                    return
-            else:
-                n = buf.push(data, stream, ppid, unordered, context, ttl,
-                             self._assoc_id, self._ostreams, self._sndbuf)
-                if n:
-                    size = self._buffer_size = self._buffer_size + n
-                    if size > self._high_water:
-                        self._maybe_pause_protocol()
-                    return
+        """send() outside its common case: checks (raising what send()
+        documents), sends or queues."""
         n, stream, ppid, flags, context, ttl = self._check_send(
             data, stream, ppid, unordered, context, ttl
         )
@@ -1447,6 +1427,10 @@ class SCTPTransport(asyncio.Transport):
     def set_primary(self, addr: Tuple[Any, ...]) -> None:
         """Send to this peer address by default (multi-homing)."""
         lowlevel.set_primary_addr(self._live_sock(), addr, assoc_id=self._assoc_id)
+
+
+# send() and the Reader read and write the transport's slots in C.
+_sctp.bind_transport(SCTPTransport, _SendCredit)
 
 
 async def _connect_message_socket(
