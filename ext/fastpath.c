@@ -1546,20 +1546,16 @@ static PyMethodDef tb_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static PyType_Slot tb_slots[] = {
-    {Py_tp_methods, tb_methods},
-    {Py_tp_doc,
-     "TransportBase: the C part of SCTPTransport (send() of the common "
-     "case; see bind_transport)."},
-    {0, NULL},
-};
+PyDoc_STRVAR(tb_doc,
+"TransportBase: the C part of SCTPTransport (send() of the common case;\n"
+"see bind_transport).");
 
-static PyType_Spec tb_spec = {
-    .name = "aiosctp._sctp.TransportBase",
-    .basicsize = sizeof(PyObject),
-    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-    .slots = tb_slots,
-};
+/* No fields of its own: the layout stays object's (see above). */
+static PyType_Slot tb_slots[] = {
+    {Py_tp_methods, tb_methods}, {Py_tp_doc, (void *)tb_doc}, {0, NULL}};
+static PyType_Spec tb_spec = {"aiosctp._sctp.TransportBase", sizeof(PyObject),
+                              0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+                              tb_slots};
 
 static int
 tb_init_names(void)
