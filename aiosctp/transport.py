@@ -164,6 +164,8 @@ class _Mux:
     credit: _SendCredit
     #: "one-to-one" or "one-to-many"
     style = "one-to-many"
+    #: messages carry SCTP's send information (a unix message socket: none)
+    sndinfo = True
     #: True while the owner reads for the transport (its read loop runs):
     #: an association ending meanwhile is finished by the owner once the
     #: read is over, not from a later turn of the loop.
@@ -212,7 +214,7 @@ class _OwnedSocket(_Mux):
     a backlog, a partial message, is paused or not open, batches take the
     Python path whole."""
 
-    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_reader",
+    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_read",
                  "_cut", "reading_now")
     style = "one-to-one"
     #: every read is a whole message without SCTP information (unix socket)
@@ -226,7 +228,8 @@ class _OwnedSocket(_Mux):
         self._reading = False  # reader registered
         self._writing = False  # writer registered
         self._batch = 4
-        self._reader: Optional[_sctp.Reader] = None
+        # the read step of _read_ready (its C Reader), made on first use
+        self._read: Optional[Callable[[int], Tuple[int, int, bool]]] = None
         self._cut = False  # a message was cut (unix socket): the end follows
         self.reading_now = False
 
@@ -253,14 +256,10 @@ class _OwnedSocket(_Mux):
         """What the socket kind needs done to items read (nothing here)."""
         return items
 
-    def _read_ready(self, transport: "SCTPTransport") -> None:
-        """Read batches until the queue is empty (a short batch), the
-        transport pauses or ends (the one read loop of _rxcore.read_loop,
-        with the C core delivering whole messages)."""
-        self.reading_now = True
-        reader = self._reader
-        if reader is None:
-            reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
+    def _reader_for(self, transport: "SCTPTransport") -> Callable[[int], Tuple[int, int, bool]]:
+        """The read step of _read_ready (made once: the owner reads for one
+        transport): one batch through the C Reader, or the Python path."""
+        reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
 
         def read(batch: int) -> Tuple[int, int, bool]:
             if (
@@ -292,6 +291,16 @@ class _OwnedSocket(_Mux):
                     go_on = transport._state != _CLOSED and not transport._reading_paused
             return n, nbytes, go_on and self._reading and not self._cut
 
+        return read
+
+    def _read_ready(self, transport: "SCTPTransport") -> None:
+        """Read batches until the queue is empty (a short batch), the
+        transport pauses or ends (the one read loop of _rxcore.read_loop,
+        with the C core delivering whole messages)."""
+        self.reading_now = True
+        read = self._read
+        if read is None:
+            read = self._read = self._reader_for(transport)
         try:
             self._batch = _rxcore.read_loop(
                 read, self._batch, transport._read_failed, transport._is_ending
@@ -303,6 +312,13 @@ class _OwnedSocket(_Mux):
                 # of file), and all that was queued is read: connection_lost
                 # now, not two turns of the loop later.
                 transport._finish()
+        if self._cut:  # (a unix message socket: see _MessageSocket)
+            self._cut = False
+            transport._read_failed(OSError(
+                errno.EMSGSIZE,
+                f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
+                "arrived on a unix message socket and was cut",
+            ))
 
     def want_write(self, transport: "SCTPTransport") -> None:
         if not self._writing:
@@ -317,6 +333,7 @@ class _OwnedSocket(_Mux):
     def detach(self, transport: "SCTPTransport") -> None:
         self._stop_reading()
         self.writing_done(transport)
+        self._read = None  # (it refers to the transport)
 
     def abort(self, transport: "SCTPTransport", gone: bool) -> None:
         self.detach(transport)
@@ -332,6 +349,7 @@ class _OwnedSocket(_Mux):
         self._sock.shutdown(socket.SHUT_WR)
 
     def release(self, transport: "SCTPTransport") -> None:
+        self._read = None
         self._sock.close()
 
 
@@ -348,6 +366,7 @@ class _MessageSocket(_OwnedSocket):
 
     __slots__ = ()
     style = "unix-message"
+    sndinfo = False
     _whole = True
 
     def _fix(self, items: Sequence[Received]) -> Sequence[Received]:
@@ -359,16 +378,6 @@ class _MessageSocket(_OwnedSocket):
             # every read is a whole message: mark it so (empty: end of file)
             out.append((data, flags | _MSG_EOR if data else flags, addr, info, nxt))
         return out
-
-    def _read_ready(self, transport: "SCTPTransport") -> None:
-        super()._read_ready(transport)
-        if self._cut:
-            self._cut = False
-            transport._read_failed(OSError(
-                errno.EMSGSIZE,
-                f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
-                "arrived on a unix message socket and was cut",
-            ))
 
     def shutdown(self, transport: "SCTPTransport") -> None:
         # No SHUTDOWN_COMP comes: the end is the peer's end of file.
@@ -462,6 +471,7 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         "_reading_paused",
         "_rx",
         "_sndbuf",
+        "_sndinfo",
         "_sock",
         "_started",
         "_state",
@@ -505,6 +515,9 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         self._assoc_id = assoc_id
         self._mux: _Mux = mux if mux is not None else _owner_for(loop, sock)
         self._credit = self._mux.credit
+        # send SCTP's control data (SNDINFO, PRINFO) with each message: not on
+        # a unix message socket, where the kernel would skip it unread
+        self._sndinfo = self._mux.sndinfo
         self._owner = owner
         self._ostreams = ostreams
         self._instreams = instreams
@@ -1235,7 +1248,7 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         item = data if type(data) is bytes else bytes(data)
         buf = self._buffer
         if buf is _NOTHING:
-            buf = self._buffer = _sctp.SendQueue()
+            buf = self._buffer = _sctp.SendQueue(self._sndinfo)
         buf.append(item, stream, ppid, flags, context, ttl, self._assoc_id)
         self._buffer_size += n
         self._maybe_pause_protocol()

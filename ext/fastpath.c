@@ -170,14 +170,14 @@ enum {
     TS_STATE, TS_PEER_SHUTDOWN, TS_BUFFER, TS_CREDIT, TS_FD, TS_ASSOC_ID,
     TS_OSTREAMS, TS_SNDBUF, TS_BUFFER_SIZE, TS_HIGH_WATER, TS_READING_PAUSED,
     TS_ON_MESSAGE, TS_HANDLERS, TS_MAX_SIZE, TS_RX, TS_PARTIAL, TS_STARTED,
-    TS_COUNT
+    TS_SNDINFO, TS_COUNT
 };
 
 static const char *const ts_names[TS_COUNT] = {
     "_state", "_peer_shutdown", "_buffer", "_credit", "_fd", "_assoc_id",
     "_ostreams", "_sndbuf", "_buffer_size", "_high_water", "_reading_paused",
     "_on_message", "_stream_handlers", "_max_message_size", "_rx", "_partial",
-    "_started",
+    "_started", "_sndinfo",
 };
 
 static struct {
@@ -970,10 +970,19 @@ common_send(PyObject *data, PyObject *stream, PyObject *ppid,
     return 1;
 }
 
+/* The SCTP control data of x into msg (none without sndinfo: a unix
+ * message socket, where Linux would skip them unread). */
 static void
-fill_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cb, const fp_entry *x)
+fill_send_cmsg(struct msghdr *msg, aiosctp_send_cmsg *cb, const fp_entry *x,
+               int sndinfo)
 {
     struct aiosctp_send_args a;
+
+    if (!sndinfo) {
+        msg->msg_control = NULL;
+        msg->msg_controllen = 0;
+        return;
+    }
 
     a.stream = x->stream;
     a.flags = x->flags;
@@ -997,7 +1006,7 @@ fp_sendmsg_call(int fd, int nonblock, void *data)
  * system call: the Python path retries and reports it), -1 a signal
  * handler raised. */
 static int
-send_now(int fd, const fp_entry *x)
+send_now(int fd, const fp_entry *x, int sndinfo)
 {
     struct msghdr msg;
     struct iovec iov;
@@ -1009,7 +1018,7 @@ send_now(int fd, const fp_entry *x)
     iov.iov_len = (size_t)PyBytes_GET_SIZE(x->data);
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    fill_send_cmsg(&msg, &cb, x);
+    fill_send_cmsg(&msg, &cb, x, sndinfo);
     if (aiosctp_call(fd, 1, 0.0, fp_sendmsg_call, &msg, &err) >= 0)
         return 1;
     return err == 0 ? -1 : 0;
@@ -1043,7 +1052,7 @@ fp_try_send(PyObject *Py_UNUSED(module), PyObject *const *args,
         !common_send(args[1], args[2], args[3], args[4], args[5], args[6],
                      args[7], args[8], args[9], &x))
         Py_RETURN_FALSE;
-    rc = send_now((int)fd, &x);
+    rc = send_now((int)fd, &x, 1);
     if (rc < 0)
         return NULL;
     return PyBool_FromLong(rc);
@@ -1056,6 +1065,7 @@ typedef struct {
     PyObject_HEAD
     fp_entry *e;
     Py_ssize_t head, len, cap;
+    int sndinfo;    /* send the SCTP control data (not on a unix socket) */
 } QueueObject;
 
 static void
@@ -1117,6 +1127,22 @@ queue_put(QueueObject *q, const fp_entry *x)
     *e = *x;
     Py_INCREF(e->data);
     q->len++;
+}
+
+static PyObject *
+queue_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"sndinfo", NULL};
+    int sndinfo = 1;
+    QueueObject *q;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|p:SendQueue", kwlist,
+                                     &sndinfo))
+        return NULL;
+    q = (QueueObject *)type->tp_alloc(type, 0);
+    if (q != NULL)
+        q->sndinfo = sndinfo;
+    return (PyObject *)q;
 }
 
 PyDoc_STRVAR(push_doc,
@@ -1242,7 +1268,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         iov[i].iov_len = (size_t)PyBytes_GET_SIZE(x->data);
         mm[i].msg_hdr.msg_iov = &iov[i];
         mm[i].msg_hdr.msg_iovlen = 1;
-        fill_send_cmsg(&mm[i].msg_hdr, &cb[i], x);
+        fill_send_cmsg(&mm[i].msg_hdr, &cb[i], x, q->sndinfo);
     }
     c.mm = mm;
     c.count = (unsigned int)count;
@@ -1324,13 +1350,14 @@ static PyMethodDef queue_methods[] = {
 
 static PyType_Slot queue_slots[] = {
     {Py_tp_dealloc, queue_dealloc},
-    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_new, queue_new},
     {Py_tp_methods, queue_methods},
     {Py_tp_iter, queue_iter},
     {Py_sq_length, queue_length},
     {Py_tp_doc,
-     "SendQueue(): the transport's write queue of messages (bytes and their "
-     "send information), flushed with sendmmsg()."},
+     "SendQueue(sndinfo=True): the transport's write queue of messages (bytes "
+     "and their send information), flushed with sendmmsg(); sndinfo=False "
+     "sends them without SCTP control data (a unix message socket)."},
     {0, NULL},
 };
 
@@ -1495,7 +1522,7 @@ fast_send(PyObject *self, PyObject **a)
         if (left <= 0 || tslot(self, TS_FD) == NULL ||
             !plain_uint(tslot(self, TS_FD), INT32_MAX, &fd))
             return 0;
-        rc = send_now((int)fd, &x);
+        rc = send_now((int)fd, &x, tslot(self, TS_SNDINFO) != Py_False);
         if (rc <= 0)
             return rc;
     }
