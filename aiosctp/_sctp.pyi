@@ -253,3 +253,9 @@ class TransportBase:
         closing or closed."""
 
 def bind_transport(cls: type, credit_cls: type) -> None: ...
+
+class ReadStep:
+    """The read step of a one-to-one transport: step(batch) -> (n, nbytes, go_on)."""
+    def __init__(self, reader: Reader, transport: Any, owner: Any, slow: Any, handback: Any,
+                 sends_per_turn: int) -> None: ...
+    def __call__(self, batch: int) -> Tuple[int, int, bool]: ...

@@ -258,40 +258,32 @@ class _OwnedSocket(_Mux):
 
     def _reader_for(self, transport: "SCTPTransport") -> Callable[[int], Tuple[int, int, bool]]:
         """The read step of _read_ready (made once: the owner reads for one
-        transport): one batch through the C Reader, or the Python path."""
+        transport): while the transport takes messages from the C path, one
+        batch through the C Reader, all in C (_sctp.ReadStep); otherwise
+        the Python path below, and what the C path hands back."""
         reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
 
-        def read(batch: int) -> Tuple[int, int, bool]:
-            if (
-                transport._rx
-                or transport._partial
-                or transport._state != _OPEN
-                or transport._reading_paused
-                or not transport._started
-            ):
-                items = self._recv(batch)
-                go_on = transport._read_items(items)
-                n, nbytes = len(items), sum([len(item[0]) for item in items])
-            else:
-                # the socket is read now: replies may go out at once
-                transport._credit.left = SENDS_PER_TURN
-                n, nbytes, rest, exc = reader.deliver(
-                    batch, transport, transport._stream_handlers, transport._max_message_size,
-                )
-                if exc is not None:
-                    if isinstance(exc, Exception):
-                        transport._fatal_error(exc, "a protocol callback failed")
-                        return n, nbytes, False
-                    if rest:  # KeyboardInterrupt ...: keep the rest
-                        transport._rx_queue().extend(self._fix(rest))
-                    raise exc
-                if rest:
-                    go_on = transport._read_items(self._fix(rest))
-                else:
-                    go_on = transport._state != _CLOSED and not transport._reading_paused
+        def slow(batch: int) -> Tuple[int, int, bool]:
+            # a backlog, a partial message, paused, not open, not started
+            items = self._recv(batch)
+            go_on = transport._read_items(items)
+            nbytes = sum([len(item[0]) for item in items])
+            return len(items), nbytes, go_on and self._reading and not self._cut
+
+        def handback(
+            n: int, nbytes: int, rest: Optional[Sequence[Received]], exc: Optional[BaseException]
+        ) -> Tuple[int, int, bool]:
+            if exc is not None:
+                if isinstance(exc, Exception):
+                    transport._fatal_error(exc, "a protocol callback failed")
+                    return n, nbytes, False
+                if rest:  # KeyboardInterrupt ...: keep the rest
+                    transport._rx_queue().extend(self._fix(rest))
+                raise exc
+            go_on = transport._read_items(self._fix(rest or ()))
             return n, nbytes, go_on and self._reading and not self._cut
 
-        return read
+        return _sctp.ReadStep(reader, transport, self, slow, handback, SENDS_PER_TURN)
 
     def _read_ready(self, transport: "SCTPTransport") -> None:
         """Read batches until the queue is empty (a short batch), the

@@ -83,28 +83,46 @@ static PyType_Spec info_spec = {
     .slots = info_slots,
 };
 
-/* A new instance of cls (InfoBase or a subclass without a dict) from the
- * receive information; NULL with an exception set. */
+/* An instance of cls (InfoBase or a subclass without a dict) with the
+ * receive information: *spare when not NULL (an instance no one else
+ * holds, taken), else a new one; NULL with an exception set. */
 static PyObject *
-info_build(PyTypeObject *cls, unsigned long stream, unsigned long ppid,
-           int unordered, unsigned long context, unsigned long tsn,
-           unsigned long ssn, long assoc_id)
+info_build(PyTypeObject *cls, PyObject **spare, unsigned long stream,
+           unsigned long ppid, int unordered, unsigned long context,
+           unsigned long tsn, unsigned long ssn, long assoc_id)
 {
-    InfoObject *o = (InfoObject *)cls->tp_alloc(cls, 0);
-    if (o == NULL)
-        return NULL;
-    if ((o->stream = PyLong_FromUnsignedLong(stream)) == NULL ||
-        (o->ppid = PyLong_FromUnsignedLong(ppid)) == NULL ||
-        (o->context = PyLong_FromUnsignedLong(context)) == NULL ||
-        (o->tsn = PyLong_FromUnsignedLong(tsn)) == NULL ||
-        (o->ssn = PyLong_FromUnsignedLong(ssn)) == NULL ||
-        (o->assoc_id = PyLong_FromLong(assoc_id)) == NULL) {
-        Py_DECREF(o);
-        return NULL;
+    InfoObject *o;
+    PyObject *v[6];
+    int k;
+
+    v[0] = PyLong_FromUnsignedLong(stream);
+    v[1] = PyLong_FromUnsignedLong(ppid);
+    v[2] = PyLong_FromUnsignedLong(context);
+    v[3] = PyLong_FromUnsignedLong(tsn);
+    v[4] = PyLong_FromUnsignedLong(ssn);
+    v[5] = PyLong_FromLong(assoc_id);
+    for (k = 0; k < 6; k++)
+        if (v[k] == NULL)
+            goto fail;
+    if (spare != NULL && *spare != NULL) {
+        o = (InfoObject *)*spare;
+        *spare = NULL;
     }
-    o->unordered = Py_NewRef(unordered ? Py_True : Py_False);
-    o->info_lost = Py_NewRef(Py_False);
+    else if ((o = (InfoObject *)cls->tp_alloc(cls, 0)) == NULL)
+        goto fail;
+    Py_XSETREF(o->stream, v[0]);
+    Py_XSETREF(o->ppid, v[1]);
+    Py_XSETREF(o->context, v[2]);
+    Py_XSETREF(o->tsn, v[3]);
+    Py_XSETREF(o->ssn, v[4]);
+    Py_XSETREF(o->assoc_id, v[5]);
+    Py_XSETREF(o->unordered, Py_NewRef(unordered ? Py_True : Py_False));
+    Py_XSETREF(o->info_lost, Py_NewRef(Py_False));
     return (PyObject *)o;
+fail:
+    for (k = 0; k < 6; k++)
+        Py_XDECREF(v[k]);
+    return NULL;
 }
 
 static int
@@ -187,7 +205,7 @@ static struct {
     Py_ssize_t off[TS_COUNT];
     Py_ssize_t left_off;        /* _SendCredit.left */
     PyObject *name[TS_COUNT];   /* the names, interned */
-    PyObject *send_slow, *maybe_pause, *zero;
+    PyObject *send_slow, *maybe_pause, *zero, *left_name;
     PyObject *kw[5];            /* stream, ppid, unordered, context, ttl */
 } tb;
 
@@ -324,6 +342,7 @@ typedef struct {
     PyObject *module;       /* for the info types of the rest */
     PyTypeObject *info_class;
     struct fp_block *b;     /* the buffers, held during a call only */
+    PyObject *spare;        /* an info no callback kept, during a call only */
     int busy;               /* inside deliver(): a callback may not re-enter */
 } ReaderObject;
 
@@ -544,7 +563,7 @@ call_message(ReaderObject *r, Py_ssize_t i, const struct sctp_rcvinfo *ri,
                                      (Py_ssize_t)r->b->mm[i].msg_len);
     if (data == NULL)
         return -1;
-    info = info_build(r->info_class, ri->rcv_sid, ntohl(ri->rcv_ppid),
+    info = info_build(r->info_class, &r->spare, ri->rcv_sid, ntohl(ri->rcv_ppid),
                       (ri->rcv_flags & SCTP_UNORDERED) != 0, ri->rcv_context,
                       ri->rcv_tsn, ri->rcv_ssn, (long)ri->rcv_assoc_id);
     if (info == NULL) {
@@ -569,7 +588,10 @@ call_message(ReaderObject *r, Py_ssize_t i, const struct sctp_rcvinfo *ri,
                               NULL);
     Py_DECREF(cb);
     Py_DECREF(data);
-    Py_DECREF(info);
+    if (Py_REFCNT(info) == 1 && r->spare == NULL)
+        r->spare = info; /* no one kept it: the next message's */
+    else
+        Py_DECREF(info);
     if (ret == NULL) {
         *exc = take_exception();
         return *exc == NULL ? -1 : 0;
@@ -635,6 +657,56 @@ struct fp_dest {
     PyObject *transports;       /* deliver_many: assoc_id -> transport */
 };
 
+/* Whether transport t takes messages from the C path now (started, open,
+ * not paused, nothing held back, no partial message): 1 with *handlers (a
+ * new reference) and *max_size set, 0 not, -1 error. */
+static int
+transport_takes(PyObject *t, PyObject **handlers, Py_ssize_t *max_size)
+{
+    static const int which[4] = {TS_RX, TS_PARTIAL, TS_READING_PAUSED,
+                                 TS_STARTED};
+    PyObject *v;
+    int k, b;
+    long state;
+
+    v = tattr(t, TS_STATE);
+    if (v == NULL)
+        return -1;
+    state = PyLong_AsLong(v);
+    Py_DECREF(v);
+    if (state == -1 && PyErr_Occurred())
+        return -1;
+    if (state != 0)
+        return 0;
+    /* _rx, _partial, _reading_paused must be false, _started true */
+    for (k = 0; k < 4; k++) {
+        v = tattr(t, which[k]);
+        if (v == NULL)
+            return -1;
+        b = PyObject_IsTrue(v);
+        Py_DECREF(v);
+        if (b < 0)
+            return -1;
+        if (b != (k == 3))
+            return 0;
+    }
+    v = tattr(t, TS_MAX_SIZE);
+    if (v == NULL)
+        return -1;
+    *max_size = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    if (*max_size == -1 && PyErr_Occurred())
+        return -1;
+    *handlers = tattr(t, TS_HANDLERS);
+    if (*handlers == NULL)
+        return -1;
+    if (!PyDict_Check(*handlers)) {
+        Py_CLEAR(*handlers);
+        return 0;
+    }
+    return 1;
+}
+
 /* The transport of transports[assoc_id] (one-to-many) when that one takes
  * messages now (*t, *handlers new references, *max_size set): 1, 0 not
  * (nothing set), -1 error. */
@@ -642,9 +714,8 @@ static int
 takes_messages(PyObject *transports, const struct sctp_rcvinfo *ri,
                PyObject **t, PyObject **handlers, Py_ssize_t *max_size)
 {
-    PyObject *key, *v;
-    int k, b;
-    long state;
+    PyObject *key;
+    int ok;
 
     key = PyLong_FromLong((long)ri->rcv_assoc_id);
     if (key == NULL)
@@ -654,50 +725,10 @@ takes_messages(PyObject *transports, const struct sctp_rcvinfo *ri,
     if (*t == NULL)
         return PyErr_Occurred() ? -1 : 0;
     Py_INCREF(*t);
-    v = tattr(*t, TS_STATE);
-    if (v == NULL)
-        goto error;
-    state = PyLong_AsLong(v);
-    Py_DECREF(v);
-    if (state == -1 && PyErr_Occurred())
-        goto error;
-    if (state != 0)
-        goto not_now;
-    /* _rx, _partial, _reading_paused must be false, _started true */
-    for (k = 0; k < 4; k++) {
-        static const int which[4] = {TS_RX, TS_PARTIAL, TS_READING_PAUSED,
-                                     TS_STARTED};
-        v = tattr(*t, which[k]);
-        if (v == NULL)
-            goto error;
-        b = PyObject_IsTrue(v);
-        Py_DECREF(v);
-        if (b < 0)
-            goto error;
-        if (b != (k == 3))
-            goto not_now;
-    }
-    v = tattr(*t, TS_MAX_SIZE);
-    if (v == NULL)
-        goto error;
-    *max_size = PyLong_AsSsize_t(v);
-    Py_DECREF(v);
-    if (*max_size == -1 && PyErr_Occurred())
-        goto error;
-    *handlers = tattr(*t, TS_HANDLERS);
-    if (*handlers == NULL)
-        goto error;
-    if (!PyDict_Check(*handlers)) {
-        Py_CLEAR(*handlers);
-        goto not_now;
-    }
-    return 1;
-not_now:
-    Py_CLEAR(*t);
-    return 0;
-error:
-    Py_CLEAR(*t);
-    return -1;
+    ok = transport_takes(*t, handlers, max_size);
+    if (ok <= 0)
+        Py_CLEAR(*t);
+    return ok;
 }
 
 /* The transport message i goes to, as takes_messages: for deliver, the one
@@ -767,12 +798,14 @@ reader_run(ReaderObject *r, Py_ssize_t batch, const struct fp_dest *d,
         Py_DECREF(t);
     }
     r->busy = 0;
+    Py_CLEAR(r->spare);
     *rest = reader_rest(r, aiosctp_get_state(r->module), i, *n);
     if (*rest != NULL)
         return 0;
     goto fail;
 error:
     r->busy = 0;
+    Py_CLEAR(r->spare);
 fail:
     if (*exc != Py_None)
         Py_CLEAR(*exc);
@@ -797,8 +830,27 @@ batch_arg(PyObject *arg)
     return batch;
 }
 
-/* deliver (many 0) or deliver_many (many 1), with the buffers lent for the
- * call. */
+/* reader_run with the buffers lent for the call. */
+static int
+reader_lent(ReaderObject *r, Py_ssize_t batch, const struct fp_dest *d,
+            Py_ssize_t *n, Py_ssize_t *nbytes, PyObject **rest,
+            PyObject **exc, PyObject **exc_t)
+{
+    int rc;
+    if (r->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "deliver() is already running");
+        return -1;
+    }
+    r->b = block_take((size_t)r->bufsize, r->cspace);
+    if (r->b == NULL)
+        return -1;
+    rc = reader_run(r, batch, d, n, nbytes, rest, exc, exc_t);
+    block_put(r->b);
+    r->b = NULL;
+    return rc;
+}
+
+/* deliver (many 0) or deliver_many (many 1). */
 static PyObject *
 reader_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs, int many)
 {
@@ -834,16 +886,7 @@ reader_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs, int many)
         if (d.max_size == -1 && PyErr_Occurred())
             return NULL;
     }
-    if (r->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "deliver() is already running");
-        return NULL;
-    }
-    r->b = block_take((size_t)r->bufsize, r->cspace);
-    if (r->b == NULL)
-        return NULL;
-    rc = reader_run(r, batch, &d, &n, &nbytes, &rest, &exc, &exc_t);
-    block_put(r->b);
-    r->b = NULL;
+    rc = reader_lent(r, batch, &d, &n, &nbytes, &rest, &exc, &exc_t);
     if (rc < 0)
         return NULL;
     if (many)
@@ -894,6 +937,217 @@ static PyType_Spec reader_spec = {
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
     .slots = reader_slots,
 };
+
+
+/* ---- ReadStep ------------------------------------------------------------ */
+
+/* The read step of a transport that has its socket to itself (the one-to-one
+ * owner's, called by _rxcore.read_loop with the batch size): while the
+ * transport takes messages from the C path, one deliver() in C and the
+ * loop's answer (n, nbytes, go_on) without a Python frame; otherwise
+ * slow(batch) (the Python path), and what deliver() hands back (the rest of
+ * a batch, a callback's exception) to handback(n, nbytes, rest, exc). */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *reader, *transport, *owner, *slow, *handback, *sends;
+} StepObject;
+
+static int
+step_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    StepObject *s = (StepObject *)self;
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(s->reader);
+    Py_VISIT(s->transport);
+    Py_VISIT(s->owner);
+    Py_VISIT(s->slow);
+    Py_VISIT(s->handback);
+    Py_VISIT(s->sends);
+    return 0;
+}
+
+static int
+step_clear(PyObject *self)
+{
+    StepObject *s = (StepObject *)self;
+    Py_CLEAR(s->reader);
+    Py_CLEAR(s->transport);
+    Py_CLEAR(s->owner);
+    Py_CLEAR(s->slow);
+    Py_CLEAR(s->handback);
+    Py_CLEAR(s->sends);
+    return 0;
+}
+
+static void
+step_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    step_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+/* The truth of o.name: 0/1, or -1 with an exception set. */
+static int
+attr_true(PyObject *o, const char *name)
+{
+    PyObject *v = PyObject_GetAttrString(o, name);
+    int t;
+    if (v == NULL)
+        return -1;
+    t = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return t;
+}
+
+/* go_on after a batch delivered whole: the transport not closed
+ * (transport._CLOSED, 3) nor paused, the owner still reading and no message
+ * cut.  1/0, or -1 with an exception set. */
+static int
+step_go_on(StepObject *s)
+{
+    PyObject *v = tattr(s->transport, TS_STATE);
+    long state;
+    int k;
+    if (v == NULL)
+        return -1;
+    state = PyLong_AsLong(v);
+    Py_DECREF(v);
+    if (state == -1 && PyErr_Occurred())
+        return -1;
+    if (state == 3)
+        return 0;
+    v = tattr(s->transport, TS_READING_PAUSED);
+    if (v == NULL)
+        return -1;
+    k = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    if (k != 0)
+        return k < 0 ? -1 : 0;
+    if ((k = attr_true(s->owner, "_reading")) <= 0)
+        return k;
+    return (k = attr_true(s->owner, "_cut")) < 0 ? -1 : !k;
+}
+
+static PyObject *
+step_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
+                PyObject *kwnames)
+{
+    StepObject *s = (StepObject *)self;
+    struct fp_dest d = {NULL, NULL, 0, NULL};
+    PyObject *credit, *rest, *exc, *exc_t, *res = NULL, *argv[4];
+    Py_ssize_t batch, n, nbytes = 0;
+    int ok;
+
+    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "ReadStep takes one argument (batch)");
+        return NULL;
+    }
+    batch = batch_arg(args[0]);
+    if (batch < 0)
+        return NULL;
+    ok = transport_takes(s->transport, &d.handlers, &d.max_size);
+    if (ok <= 0)
+        return ok < 0 ? NULL : PyObject_CallOneArg(s->slow, args[0]);
+    /* the socket is read now: replies may go out at once */
+    credit = tattr(s->transport, TS_CREDIT);
+    if (credit == NULL || PyObject_SetAttr(credit, tb.left_name, s->sends) < 0) {
+        Py_XDECREF(credit);
+        Py_DECREF(d.handlers);
+        return NULL;
+    }
+    Py_DECREF(credit);
+    d.one = s->transport;
+    ok = reader_lent((ReaderObject *)s->reader, batch, &d, &n, &nbytes,
+                     &rest, &exc, &exc_t);
+    Py_DECREF(d.handlers);
+    if (ok < 0)
+        return NULL;
+    /* exc and exc_t: new references, or None borrowed; exc_t is the one
+     * transport */
+    if (exc_t != Py_None)
+        Py_DECREF(exc_t);
+    if (rest == Py_None && exc == Py_None) {
+        Py_DECREF(rest);
+        ok = step_go_on(s);
+        if (ok < 0)
+            return NULL;
+        return Py_BuildValue("(nnO)", n, nbytes, ok ? Py_True : Py_False);
+    }
+    argv[0] = PyLong_FromSsize_t(n);
+    argv[1] = PyLong_FromSsize_t(nbytes);
+    argv[2] = rest;
+    argv[3] = exc;
+    if (argv[0] != NULL && argv[1] != NULL)
+        res = PyObject_Vectorcall(s->handback, argv, 4, NULL);
+    Py_XDECREF(argv[0]);
+    Py_XDECREF(argv[1]);
+    Py_DECREF(rest);
+    if (exc != Py_None)
+        Py_DECREF(exc);
+    return res;
+}
+
+static PyObject *
+step_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"reader", "transport", "owner", "slow",
+                             "handback", "sends_per_turn", NULL};
+    PyObject *reader, *transport, *owner, *slow, *handback, *sends, *rtype;
+    StepObject *s;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOOOOO!:ReadStep", kwlist,
+                                     &reader, &transport, &owner, &slow,
+                                     &handback, &PyLong_Type, &sends))
+        return NULL;
+    rtype = PyObject_GetAttrString(PyType_GetModule(type), "Reader");
+    if (rtype == NULL)
+        return NULL;
+    if (!Py_IS_TYPE(reader, (PyTypeObject *)rtype)) {
+        Py_DECREF(rtype);
+        PyErr_SetString(PyExc_TypeError, "reader must be a Reader");
+        return NULL;
+    }
+    Py_DECREF(rtype);
+    if (!PyCallable_Check(slow) || !PyCallable_Check(handback)) {
+        PyErr_SetString(PyExc_TypeError, "slow and handback must be callable");
+        return NULL;
+    }
+    s = (StepObject *)type->tp_alloc(type, 0);
+    if (s == NULL)
+        return NULL;
+    s->vectorcall = step_vectorcall;
+    s->reader = Py_NewRef(reader);
+    s->transport = Py_NewRef(transport);
+    s->owner = Py_NewRef(owner);
+    s->slow = Py_NewRef(slow);
+    s->handback = Py_NewRef(handback);
+    s->sends = Py_NewRef(sends);
+    return (PyObject *)s;
+}
+
+static PyMemberDef step_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(StepObject, vectorcall),
+     READONLY, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(step_doc,
+"ReadStep(reader, transport, owner, slow, handback, sends_per_turn):\n"
+"the read step of a one-to-one transport, step(batch) -> (n, nbytes,\n"
+"go_on), as _rxcore.read_loop calls it.");
+
+static PyType_Slot step_slots[] = {
+    {Py_tp_dealloc, step_dealloc}, {Py_tp_traverse, step_traverse},
+    {Py_tp_clear, step_clear}, {Py_tp_new, step_new},
+    {Py_tp_call, PyVectorcall_Call}, {Py_tp_members, step_members},
+    {Py_tp_doc, (void *)step_doc}, {0, NULL}};
+static PyType_Spec step_spec = {"aiosctp._sctp.ReadStep", sizeof(StepObject),
+                                0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+                                Py_TPFLAGS_HAVE_VECTORCALL, step_slots};
 
 
 /* ---- sending ------------------------------------------------------------- */
@@ -1600,6 +1854,9 @@ tb_init_names(void)
             return -1;
     if (tb.zero == NULL && (tb.zero = PyLong_FromLong(0)) == NULL)
         return -1;
+    if (tb.left_name == NULL &&
+        (tb.left_name = PyUnicode_InternFromString("left")) == NULL)
+        return -1;
     if (tb.send_slow == NULL &&
         (tb.send_slow = PyUnicode_InternFromString("_send_slow")) == NULL)
         return -1;
@@ -1644,7 +1901,7 @@ fp_info_cost(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (i = 0; i < n; i++) {
-        PyObject *o = info_build((PyTypeObject *)args[0], (unsigned long)(i & 7),
+        PyObject *o = info_build((PyTypeObject *)args[0], NULL, (unsigned long)(i & 7),
                                  46, 0, 0, 100000 + (unsigned long)i,
                                  (unsigned long)(i & 0xFFFF), 3);
         if (o == NULL)
@@ -1687,7 +1944,8 @@ aiosctp_fastpath_init_types(PyObject *m)
     if (add_type(m, &info_spec, "InfoBase") < 0 ||
         add_type(m, &reader_spec, "Reader") < 0 ||
         add_type(m, &queue_spec, "SendQueue") < 0 ||
-        add_type(m, &tb_spec, "TransportBase") < 0 || tb_init_names() < 0)
+        add_type(m, &tb_spec, "TransportBase") < 0 ||
+        add_type(m, &step_spec, "ReadStep") < 0 || tb_init_names() < 0)
         return -1;
     return 0;
 }
