@@ -604,26 +604,43 @@ error:
     return -1;
 }
 
+/* The transport's slot k as a long: 0 (*out), or -1 with an exception. */
+static int
+slot_long(PyObject *t, int k, long *out)
+{
+    PyObject *v = tattr(t, k);
+    if (v == NULL)
+        return -1;
+    *out = PyLong_AsLong(v);
+    Py_DECREF(v);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* The truth of v, a new reference it consumes (NULL: an error set): 1/0,
+ * or -1 with an exception. */
+static int
+truth(PyObject *v)
+{
+    int b;
+    if (v == NULL)
+        return -1;
+    b = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return b;
+}
+
+#define slot_true(t, k) truth(tattr((t), (k)))
+
 /* 1 when the transport must stop delivering (paused, not open), 0 not, -1
  * error. */
 static int
 must_stop(PyObject *transport)
 {
-    PyObject *v = tattr(transport, TS_READING_PAUSED);
-    int t;
     long state;
-    if (v == NULL)
-        return -1;
-    t = PyObject_IsTrue(v);
-    Py_DECREF(v);
+    int t = slot_true(transport, TS_READING_PAUSED);
     if (t != 0)
         return t;
-    v = tattr(transport, TS_STATE);
-    if (v == NULL)
-        return -1;
-    state = PyLong_AsLong(v);
-    Py_DECREF(v);
-    if (state == -1 && PyErr_Occurred())
+    if (slot_long(transport, TS_STATE, &state) < 0)
         return -1;
     return state != 0;
 }
@@ -669,22 +686,13 @@ transport_takes(PyObject *t, PyObject **handlers, Py_ssize_t *max_size)
     int k, b;
     long state;
 
-    v = tattr(t, TS_STATE);
-    if (v == NULL)
-        return -1;
-    state = PyLong_AsLong(v);
-    Py_DECREF(v);
-    if (state == -1 && PyErr_Occurred())
+    if (slot_long(t, TS_STATE, &state) < 0)
         return -1;
     if (state != 0)
         return 0;
     /* _rx, _partial, _reading_paused must be false, _started true */
     for (k = 0; k < 4; k++) {
-        v = tattr(t, which[k]);
-        if (v == NULL)
-            return -1;
-        b = PyObject_IsTrue(v);
-        Py_DECREF(v);
+        b = slot_true(t, which[k]);
         if (b < 0)
             return -1;
         if (b != (k == 3))
@@ -947,36 +955,31 @@ static PyType_Spec reader_spec = {
  * loop's answer (n, nbytes, go_on) without a Python frame; otherwise
  * slow(batch) (the Python path), and what deliver() hands back (the rest of
  * a batch, a callback's exception) to handback(n, nbytes, rest, exc). */
+enum { ST_READER, ST_TRANSPORT, ST_OWNER, ST_SLOW, ST_HANDBACK, ST_SENDS,
+       ST_COUNT };
+
 typedef struct {
     PyObject_HEAD
     vectorcallfunc vectorcall;
-    PyObject *reader, *transport, *owner, *slow, *handback, *sends;
+    PyObject *o[ST_COUNT];  /* the constructor's arguments, in its order */
 } StepObject;
 
 static int
 step_traverse(PyObject *self, visitproc visit, void *arg)
 {
-    StepObject *s = (StepObject *)self;
+    int k;
     Py_VISIT(Py_TYPE(self));
-    Py_VISIT(s->reader);
-    Py_VISIT(s->transport);
-    Py_VISIT(s->owner);
-    Py_VISIT(s->slow);
-    Py_VISIT(s->handback);
-    Py_VISIT(s->sends);
+    for (k = 0; k < ST_COUNT; k++)
+        Py_VISIT(((StepObject *)self)->o[k]);
     return 0;
 }
 
 static int
 step_clear(PyObject *self)
 {
-    StepObject *s = (StepObject *)self;
-    Py_CLEAR(s->reader);
-    Py_CLEAR(s->transport);
-    Py_CLEAR(s->owner);
-    Py_CLEAR(s->slow);
-    Py_CLEAR(s->handback);
-    Py_CLEAR(s->sends);
+    int k;
+    for (k = 0; k < ST_COUNT; k++)
+        Py_CLEAR(((StepObject *)self)->o[k]);
     return 0;
 }
 
@@ -985,22 +988,9 @@ step_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
-    step_clear(self);
+    (void)step_clear(self);
     tp->tp_free(self);
     Py_DECREF(tp);
-}
-
-/* The truth of o.name: 0/1, or -1 with an exception set. */
-static int
-attr_true(PyObject *o, const char *name)
-{
-    PyObject *v = PyObject_GetAttrString(o, name);
-    int t;
-    if (v == NULL)
-        return -1;
-    t = PyObject_IsTrue(v);
-    Py_DECREF(v);
-    return t;
 }
 
 /* go_on after a batch delivered whole: the transport not closed
@@ -1009,27 +999,17 @@ attr_true(PyObject *o, const char *name)
 static int
 step_go_on(StepObject *s)
 {
-    PyObject *v = tattr(s->transport, TS_STATE);
     long state;
     int k;
-    if (v == NULL)
-        return -1;
-    state = PyLong_AsLong(v);
-    Py_DECREF(v);
-    if (state == -1 && PyErr_Occurred())
+    if (slot_long(s->o[ST_TRANSPORT], TS_STATE, &state) < 0)
         return -1;
     if (state == 3)
         return 0;
-    v = tattr(s->transport, TS_READING_PAUSED);
-    if (v == NULL)
-        return -1;
-    k = PyObject_IsTrue(v);
-    Py_DECREF(v);
-    if (k != 0)
+    if ((k = slot_true(s->o[ST_TRANSPORT], TS_READING_PAUSED)) != 0)
         return k < 0 ? -1 : 0;
-    if ((k = attr_true(s->owner, "_reading")) <= 0)
+    if ((k = truth(PyObject_GetAttrString(s->o[ST_OWNER], "_reading"))) <= 0)
         return k;
-    return (k = attr_true(s->owner, "_cut")) < 0 ? -1 : !k;
+    return (k = truth(PyObject_GetAttrString(s->o[ST_OWNER], "_cut"))) < 0 ? -1 : !k;
 }
 
 static PyObject *
@@ -1049,19 +1029,19 @@ step_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
     batch = batch_arg(args[0]);
     if (batch < 0)
         return NULL;
-    ok = transport_takes(s->transport, &d.handlers, &d.max_size);
+    ok = transport_takes(s->o[ST_TRANSPORT], &d.handlers, &d.max_size);
     if (ok <= 0)
-        return ok < 0 ? NULL : PyObject_CallOneArg(s->slow, args[0]);
+        return ok < 0 ? NULL : PyObject_CallOneArg(s->o[ST_SLOW], args[0]);
     /* the socket is read now: replies may go out at once */
-    credit = tattr(s->transport, TS_CREDIT);
-    if (credit == NULL || PyObject_SetAttr(credit, tb.left_name, s->sends) < 0) {
+    credit = tattr(s->o[ST_TRANSPORT], TS_CREDIT);
+    if (credit == NULL || PyObject_SetAttr(credit, tb.left_name, s->o[ST_SENDS]) < 0) {
         Py_XDECREF(credit);
         Py_DECREF(d.handlers);
         return NULL;
     }
     Py_DECREF(credit);
-    d.one = s->transport;
-    ok = reader_lent((ReaderObject *)s->reader, batch, &d, &n, &nbytes,
+    d.one = s->o[ST_TRANSPORT];
+    ok = reader_lent((ReaderObject *)s->o[ST_READER], batch, &d, &n, &nbytes,
                      &rest, &exc, &exc_t);
     Py_DECREF(d.handlers);
     if (ok < 0)
@@ -1082,7 +1062,7 @@ step_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
     argv[2] = rest;
     argv[3] = exc;
     if (argv[0] != NULL && argv[1] != NULL)
-        res = PyObject_Vectorcall(s->handback, argv, 4, NULL);
+        res = PyObject_Vectorcall(s->o[ST_HANDBACK], argv, 4, NULL);
     Py_XDECREF(argv[0]);
     Py_XDECREF(argv[1]);
     Py_DECREF(rest);
@@ -1120,12 +1100,13 @@ step_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (s == NULL)
         return NULL;
     s->vectorcall = step_vectorcall;
-    s->reader = Py_NewRef(reader);
-    s->transport = Py_NewRef(transport);
-    s->owner = Py_NewRef(owner);
-    s->slow = Py_NewRef(slow);
-    s->handback = Py_NewRef(handback);
-    s->sends = Py_NewRef(sends);
+    {
+        PyObject *o[ST_COUNT] = {reader, transport, owner, slow, handback,
+                                 sends};
+        int k;
+        for (k = 0; k < ST_COUNT; k++)
+            s->o[k] = Py_NewRef(o[k]);
+    }
     return (PyObject *)s;
 }
 
