@@ -435,7 +435,6 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         "_assoc_id",
         "_batch",
         "_buffer",
-        "_buffer_size",
         "_credit",
         "_cause",
         "_event_filter",
@@ -530,8 +529,8 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         self.max_message_size = max_message_size
         self._stream_handlers: Dict[int, StreamHandler] = {}
         # the write queue (ext/fastpath.c), made on first use
+        # (its nbytes: the bytes buffered, get_write_buffer_size())
         self._buffer: _sctp.SendQueue = _NOTHING
-        self._buffer_size = 0
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
         self._protocol_paused = False
@@ -591,7 +590,7 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         style = self._mux.style
         return (
             f"<SCTPTransport assoc_id={self._assoc_id} {style} {state} "
-            f"fd={self._fd} buffered={self._buffer_size}>"
+            f"fd={self._fd} buffered={self.get_write_buffer_size()}>"
         )
 
     # ---- start ----------------------------------------------------------------
@@ -686,7 +685,6 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         if self._buffer:
             self._unsent = list(self._buffer)
             self._buffer.clear()
-        self._buffer_size = 0
         self._rx_drop_data()
         if self._reading_paused:
             self._reading_paused = False
@@ -1051,7 +1049,6 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         if self._buffer:
             self._unsent = self._buffer.items()
             self._buffer.clear()
-        self._buffer_size = 0
         self._partial.clear()
         if self._rx:
             self._rx.clear()
@@ -1242,7 +1239,6 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         if buf is _NOTHING:
             buf = self._buffer = _sctp.SendQueue(self._sndinfo)
         buf.append(item, stream, ppid, flags, context, ttl, self._assoc_id)
-        self._buffer_size += n
         self._maybe_pause_protocol()
 
     def write(self, data: Buffer) -> None:
@@ -1263,7 +1259,8 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
 
     def get_write_buffer_size(self) -> int:
         """Bytes queued in this transport (not yet accepted by the kernel)."""
-        return self._buffer_size
+        buf = self._buffer
+        return buf.nbytes if buf else 0
 
     def get_write_buffer_limits(self) -> Tuple[int, int]:
         return (self._low_water, self._high_water)
@@ -1280,13 +1277,13 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         self._maybe_pause_protocol()
 
     def _maybe_pause_protocol(self) -> None:
-        if self._buffer_size <= self._high_water or self._protocol_paused:
+        if self.get_write_buffer_size() <= self._high_water or self._protocol_paused:
             return
         self._protocol_paused = True
         self._call_protocol("pause_writing", self._protocol.pause_writing)
 
     def _maybe_resume_protocol(self) -> None:
-        if self._protocol_paused and self._buffer_size <= self._low_water:
+        if self._protocol_paused and self.get_write_buffer_size() <= self._low_water:
             self._protocol_paused = False
             self._call_protocol("resume_writing", self._protocol.resume_writing)
 
@@ -1325,7 +1322,7 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
         buf = self._buffer
         if buf:
             try:
-                _sent, nbytes = buf.flush(self._fd, _SEND_BATCH)
+                buf.flush(self._fd, _SEND_BATCH)
             except (BlockingIOError, InterruptedError):
                 return True
             except OSError as exc:
@@ -1336,7 +1333,6 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
                     return False
                 self._fatal_error(exc, None)
                 return False
-            self._buffer_size -= nbytes
             if buf:
                 self._maybe_resume_protocol()
                 return False

@@ -186,14 +186,14 @@ fp_new_info(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
  * also derive from asyncio.Transport) and only the send() method. */
 enum {
     TS_STATE, TS_PEER_SHUTDOWN, TS_BUFFER, TS_CREDIT, TS_FD, TS_ASSOC_ID,
-    TS_OSTREAMS, TS_SNDBUF, TS_BUFFER_SIZE, TS_HIGH_WATER, TS_READING_PAUSED,
+    TS_OSTREAMS, TS_SNDBUF, TS_HIGH_WATER, TS_READING_PAUSED,
     TS_ON_MESSAGE, TS_HANDLERS, TS_MAX_SIZE, TS_RX, TS_PARTIAL, TS_STARTED,
     TS_SNDINFO, TS_COUNT
 };
 
 static const char *const ts_names[TS_COUNT] = {
     "_state", "_peer_shutdown", "_buffer", "_credit", "_fd", "_assoc_id",
-    "_ostreams", "_sndbuf", "_buffer_size", "_high_water", "_reading_paused",
+    "_ostreams", "_sndbuf", "_high_water", "_reading_paused",
     "_on_message", "_stream_handlers", "_max_message_size", "_rx", "_partial",
     "_started", "_sndinfo",
 };
@@ -1301,6 +1301,7 @@ typedef struct {
     fp_entry *e;
     Py_ssize_t head, len, cap;
     int sndinfo;    /* send the SCTP control data (not on a unix socket) */
+    Py_ssize_t nbytes;  /* the data bytes queued */
 } QueueObject;
 
 static void
@@ -1310,7 +1311,7 @@ queue_clear_entries(QueueObject *q)
      * (bytes), but keep the queue consistent anyway */
     Py_ssize_t i, head = q->head, len = q->len;
     fp_entry *e = q->e;
-    q->head = q->len = 0;
+    q->head = q->len = q->nbytes = 0;
     for (i = 0; i < len; i++)
         Py_DECREF(e[head + i].data);
 }
@@ -1362,6 +1363,7 @@ queue_put(QueueObject *q, const fp_entry *x)
     *e = *x;
     Py_INCREF(e->data);
     q->len++;
+    q->nbytes += PyBytes_GET_SIZE(e->data);
 }
 
 static PyObject *
@@ -1515,6 +1517,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     for (i = 0; i < n; i++) {
         fp_entry *x = &q->e[q->head];
         nbytes += PyBytes_GET_SIZE(x->data);
+        q->nbytes -= PyBytes_GET_SIZE(x->data);
         q->head++;
         q->len--;
         Py_DECREF(x->data);
@@ -1583,7 +1586,14 @@ static PyMethodDef queue_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyMemberDef queue_members[] = {
+    {"nbytes", T_PYSSIZET, offsetof(QueueObject, nbytes), READONLY,
+     "The data bytes queued."},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PyType_Slot queue_slots[] = {
+    {Py_tp_members, queue_members},
     {Py_tp_dealloc, queue_dealloc},
     {Py_tp_new, queue_new},
     {Py_tp_methods, queue_methods},
@@ -1700,7 +1710,7 @@ static int
 fast_send(PyObject *self, PyObject **a)
 {
     PyObject *state, *buf, *credit;
-    Py_ssize_t left, size, high;
+    Py_ssize_t left, high;
     fp_entry x;
 
     state = tslot(self, TS_STATE);
@@ -1719,17 +1729,13 @@ fast_send(PyObject *self, PyObject **a)
         return 0;
     if (Py_IS_TYPE(buf, tb.queue_cls) && ((QueueObject *)buf)->len > 0) {
         /* behind the queue */
-        if (!tslot_ssize(self, TS_BUFFER_SIZE, &size) ||
-            !tslot_ssize(self, TS_HIGH_WATER, &high) ||
-            size > PY_SSIZE_T_MAX - PyBytes_GET_SIZE(x.data))
+        QueueObject *q = (QueueObject *)buf;
+        if (!tslot_ssize(self, TS_HIGH_WATER, &high))
             return 0;
-        if (queue_reserve((QueueObject *)buf) < 0)
+        if (queue_reserve(q) < 0)
             return -1;
-        queue_put((QueueObject *)buf, &x);
-        size += PyBytes_GET_SIZE(x.data);
-        if (set_slot(self, tb.off[TS_BUFFER_SIZE], PyLong_FromSsize_t(size)) < 0)
-            return -1;
-        if (size > high) {
+        queue_put(q, &x);
+        if (q->nbytes > high) {
             PyObject *r = PyObject_CallMethodNoArgs(self, tb.maybe_pause);
             if (r == NULL)
                 return -1;

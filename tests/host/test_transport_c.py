@@ -273,3 +273,25 @@ def test_transport_is_still_an_asyncio_transport() -> None:
     assert "ConnectionError" in (T.SCTPTransport.send.__doc__ or "")
     assert T._CLOSED == 3  # ReadStep's go_on reads this state number
     assert aiosctp.SCTPTransport is T.SCTPTransport
+
+
+def test_send_queue_counts_its_bytes() -> None:
+    """SendQueue.nbytes: what get_write_buffer_size() reports, kept by the
+    queue itself (push, append, what flush sent, clear)."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        q = _sctp.SendQueue()
+        assert q.nbytes == 0
+        assert q.push(b"abc", 1, 2, False, 0, 0, 0, 0, 1 << 16) == 3
+        q.append(b"defgh", 1, 2, 0, 0, 0, 0)
+        assert q.push(b"", 1, 2, False, 0, 0, 0, 0, 1 << 16) == 0  # refused: not counted
+        assert q.nbytes == 8
+        assert q.flush(a.fileno(), 1) == (1, 3)
+        assert q.nbytes == 5
+        q.clear()
+        assert q.nbytes == 0 and len(q) == 0
+        with pytest.raises(AttributeError):
+            q.nbytes = 1  # type: ignore[misc]
+    finally:
+        a.close()
+        b.close()
