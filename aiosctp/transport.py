@@ -228,8 +228,12 @@ class _OwnedSocket(_Mux):
         self._reading = False  # reader registered
         self._writing = False  # writer registered
         self._batch = 4
-        # the read step of _read_ready (its C Reader), made on first use
-        self._read: Optional[Callable[[int], Tuple[int, int, bool]]] = None
+        # _read_ready's read step (its C Reader) and the transport's error and
+        # urgency callbacks for the read loop, made on first use
+        self._read: Optional[
+            Tuple[Callable[[int], Tuple[int, int, bool]], Callable[[OSError], bool],
+                  Callable[[], bool]]
+        ] = None
         self._cut = False  # a message was cut (unix socket): the end follows
         self.reading_now = False
 
@@ -290,13 +294,14 @@ class _OwnedSocket(_Mux):
         transport pauses or ends (the one read loop of _rxcore.read_loop,
         with the C core delivering whole messages)."""
         self.reading_now = True
-        read = self._read
-        if read is None:
-            read = self._read = self._reader_for(transport)
-        try:
-            self._batch = _rxcore.read_loop(
-                read, self._batch, transport._read_failed, transport._is_ending
+        loop_args = self._read
+        if loop_args is None:
+            loop_args = self._read = (
+                self._reader_for(transport), transport._read_failed, transport._is_ending
             )
+        read, on_error, urgent = loop_args
+        try:
+            self._batch = _rxcore.read_loop(read, self._batch, on_error, urgent)
         finally:
             self.reading_now = False
             if transport._cause is not None:

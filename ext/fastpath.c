@@ -205,7 +205,7 @@ static struct {
     Py_ssize_t off[TS_COUNT];
     Py_ssize_t left_off;        /* _SendCredit.left */
     PyObject *name[TS_COUNT];   /* the names, interned */
-    PyObject *send_slow, *maybe_pause, *zero, *left_name;
+    PyObject *send_slow, *maybe_pause, *zero, *left_name, *reading_name, *cut_name;
     PyObject *kw[5];            /* stream, ppid, unordered, context, ttl */
 } tb;
 
@@ -477,7 +477,8 @@ reader_read(ReaderObject *r, Py_ssize_t batch, Py_ssize_t *nbytes)
     }
     call.mm = r->b->mm;
     call.count = (unsigned int)batch;
-    n = aiosctp_call(r->fd, 0, 0.0, fp_recvmmsg_call, &call, NULL);
+    n = aiosctp_call_gil(r->fd, 0, 0.0, fp_recvmmsg_call, &call, NULL,
+                         batch * r->bufsize > AIOSCTP_SMALL_CALL);
     if (n < 0)
         return -1;
     *nbytes = 0;
@@ -1007,9 +1008,9 @@ step_go_on(StepObject *s)
         return 0;
     if ((k = slot_true(s->o[ST_TRANSPORT], TS_READING_PAUSED)) != 0)
         return k < 0 ? -1 : 0;
-    if ((k = truth(PyObject_GetAttrString(s->o[ST_OWNER], "_reading"))) <= 0)
+    if ((k = truth(PyObject_GetAttr(s->o[ST_OWNER], tb.reading_name))) <= 0)
         return k;
-    return (k = truth(PyObject_GetAttrString(s->o[ST_OWNER], "_cut"))) < 0 ? -1 : !k;
+    return (k = truth(PyObject_GetAttr(s->o[ST_OWNER], tb.cut_name))) < 0 ? -1 : !k;
 }
 
 static PyObject *
@@ -1034,12 +1035,17 @@ step_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
         return ok < 0 ? NULL : PyObject_CallOneArg(s->o[ST_SLOW], args[0]);
     /* the socket is read now: replies may go out at once */
     credit = tattr(s->o[ST_TRANSPORT], TS_CREDIT);
-    if (credit == NULL || PyObject_SetAttr(credit, tb.left_name, s->o[ST_SENDS]) < 0) {
-        Py_XDECREF(credit);
+    if (credit != NULL && Py_IS_TYPE(credit, tb.credit_cls))
+        ok = set_slot(credit, tb.left_off, Py_NewRef(s->o[ST_SENDS]));
+    else if (credit != NULL)
+        ok = PyObject_SetAttr(credit, tb.left_name, s->o[ST_SENDS]);
+    else
+        ok = -1;
+    Py_XDECREF(credit);
+    if (ok < 0) {
         Py_DECREF(d.handlers);
         return NULL;
     }
-    Py_DECREF(credit);
     d.one = s->o[ST_TRANSPORT];
     ok = reader_lent((ReaderObject *)s->o[ST_READER], batch, &d, &n, &nbytes,
                      &rest, &exc, &exc_t);
@@ -1055,7 +1061,13 @@ step_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf,
         ok = step_go_on(s);
         if (ok < 0)
             return NULL;
-        return Py_BuildValue("(nnO)", n, nbytes, ok ? Py_True : Py_False);
+        argv[0] = PyLong_FromSsize_t(n);
+        argv[1] = PyLong_FromSsize_t(nbytes);
+        if (argv[0] != NULL && argv[1] != NULL)
+            res = PyTuple_Pack(3, argv[0], argv[1], ok ? Py_True : Py_False);
+        Py_XDECREF(argv[0]);
+        Py_XDECREF(argv[1]);
+        return res;
     }
     argv[0] = PyLong_FromSsize_t(n);
     argv[1] = PyLong_FromSsize_t(nbytes);
@@ -1254,7 +1266,8 @@ send_now(int fd, const fp_entry *x, int sndinfo)
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     fill_send_cmsg(&msg, &cb, x, sndinfo);
-    if (aiosctp_call(fd, 1, 0.0, fp_sendmsg_call, &msg, &err) >= 0)
+    if (aiosctp_call_gil(fd, 1, 0.0, fp_sendmsg_call, &msg, &err,
+                         iov.iov_len > AIOSCTP_SMALL_CALL) >= 0)
         return 1;
     return err == 0 ? -1 : 0;
 }
@@ -1503,6 +1516,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         fp_entry *x = &q->e[q->head + i];
         iov[i].iov_base = PyBytes_AS_STRING(x->data);
         iov[i].iov_len = (size_t)PyBytes_GET_SIZE(x->data);
+        nbytes += PyBytes_GET_SIZE(x->data);
         mm[i].msg_hdr.msg_iov = &iov[i];
         mm[i].msg_hdr.msg_iovlen = 1;
         fill_send_cmsg(&mm[i].msg_hdr, &cb[i], x, q->sndinfo);
@@ -1511,7 +1525,9 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     c.count = (unsigned int)count;
     /* the data stay referenced by the queue while the GIL is released; a
      * callback cannot run meanwhile (no Python code in between) */
-    n = aiosctp_call(fd, 1, 0.0, fp_sendmmsg_call, &c, NULL);
+    n = aiosctp_call_gil(fd, 1, 0.0, fp_sendmmsg_call, &c, NULL,
+                         nbytes > AIOSCTP_SMALL_CALL);
+    nbytes = 0;
     if (n < 0)
         return NULL;
     for (i = 0; i < n; i++) {
@@ -1843,6 +1859,12 @@ tb_init_names(void)
         return -1;
     if (tb.left_name == NULL &&
         (tb.left_name = PyUnicode_InternFromString("left")) == NULL)
+        return -1;
+    if (tb.reading_name == NULL &&
+        (tb.reading_name = PyUnicode_InternFromString("_reading")) == NULL)
+        return -1;
+    if (tb.cut_name == NULL &&
+        (tb.cut_name = PyUnicode_InternFromString("_cut")) == NULL)
         return -1;
     if (tb.send_slow == NULL &&
         (tb.send_slow = PyUnicode_InternFromString("_send_slow")) == NULL)
