@@ -1857,21 +1857,16 @@ tb_init_names(void)
             return -1;
     if (tb.zero == NULL && (tb.zero = PyLong_FromLong(0)) == NULL)
         return -1;
-    if (tb.left_name == NULL &&
-        (tb.left_name = PyUnicode_InternFromString("left")) == NULL)
-        return -1;
-    if (tb.reading_name == NULL &&
-        (tb.reading_name = PyUnicode_InternFromString("_reading")) == NULL)
-        return -1;
-    if (tb.cut_name == NULL &&
-        (tb.cut_name = PyUnicode_InternFromString("_cut")) == NULL)
-        return -1;
-    if (tb.send_slow == NULL &&
-        (tb.send_slow = PyUnicode_InternFromString("_send_slow")) == NULL)
-        return -1;
-    if (tb.maybe_pause == NULL &&
-        (tb.maybe_pause = PyUnicode_InternFromString("_maybe_pause_protocol")) == NULL)
-        return -1;
+    {
+        struct { PyObject **at; const char *text; } more[] = {
+            {&tb.left_name, "left"}, {&tb.reading_name, "_reading"},
+            {&tb.cut_name, "_cut"}, {&tb.send_slow, "_send_slow"},
+            {&tb.maybe_pause, "_maybe_pause_protocol"}};
+        for (k = 0; k < (int)(sizeof(more) / sizeof(more[0])); k++)
+            if (*more[k].at == NULL &&
+                (*more[k].at = PyUnicode_InternFromString(more[k].text)) == NULL)
+                return -1;
+    }
     return 0;
 }
 
