@@ -1199,7 +1199,9 @@ class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
     # it at once (while the loop's allowance lasts) or queues it behind
     # the queue, reading and writing this class's slots in C; everything
     # else (other argument types, errors, EAGAIN, a closing association)
-    # comes here with the same arguments.
+    # comes to _send_slow with the same arguments. (Named here too, for the
+    # documentation of this class.)
+    send = _sctp.TransportBase.send
 
     def _send_slow(
         self,
