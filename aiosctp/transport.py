@@ -103,7 +103,6 @@ _NOTHING: Any = ()
 
 
 _check_uint = _checks.check_uint
-_try_send = _sctp.try_send
 _check_data = _checks.check_data  # (highlevel imports it from here)
 _ADDR_TROUBLE = (
     events.PeerAddrState.ADDR_UNREACHABLE,
