@@ -100,7 +100,6 @@ _NOTHING: Any = ()
 
 
 _check_uint = _checks.check_uint
-_try_send = _sctp.try_send
 _check_data = _checks.check_data  # (highlevel imports it from here)
 _ADDR_TROUBLE = (
     events.PeerAddrState.ADDR_UNREACHABLE,
@@ -161,6 +160,8 @@ class _Mux:
     credit: _SendCredit
     #: "one-to-one" or "one-to-many"
     style = "one-to-many"
+    #: messages carry SCTP's send information (a unix message socket: none)
+    sndinfo = True
     #: True while the owner reads for the transport (its read loop runs):
     #: an association ending meanwhile is finished by the owner once the
     #: read is over, not from a later turn of the loop.
@@ -209,7 +210,7 @@ class _OwnedSocket(_Mux):
     a backlog, a partial message, is paused or not open, batches take the
     Python path whole."""
 
-    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_reader",
+    __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_read",
                  "_cut", "reading_now")
     style = "one-to-one"
     #: every read is a whole message without SCTP information (unix socket)
@@ -223,7 +224,12 @@ class _OwnedSocket(_Mux):
         self._reading = False  # reader registered
         self._writing = False  # writer registered
         self._batch = 4
-        self._reader: Optional[_sctp.Reader] = None
+        # _read_ready's read step (its C Reader) and the transport's error and
+        # urgency callbacks for the read loop, made on first use
+        self._read: Optional[
+            Tuple[Callable[[int], Tuple[int, int, bool]], Callable[[OSError], bool],
+                  Callable[[], bool]]
+        ] = None
         self._cut = False  # a message was cut (unix socket): the end follows
         self.reading_now = False
 
@@ -250,49 +256,48 @@ class _OwnedSocket(_Mux):
         """What the socket kind needs done to items read (nothing here)."""
         return items
 
+    def _reader_for(self, transport: "SCTPTransport") -> Callable[[int], Tuple[int, int, bool]]:
+        """The read step of _read_ready (made once: the owner reads for one
+        transport): while the transport takes messages from the C path, one
+        batch through the C Reader, all in C (_sctp.ReadStep); otherwise
+        the Python path below, and what the C path hands back."""
+        reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
+
+        def slow(batch: int) -> Tuple[int, int, bool]:
+            # a backlog, a partial message, paused, not open, not started
+            items = self._recv(batch)
+            go_on = transport._read_items(items)
+            nbytes = sum([len(item[0]) for item in items])
+            return len(items), nbytes, go_on and self._reading and not self._cut
+
+        def handback(
+            n: int, nbytes: int, rest: Optional[Sequence[Received]], exc: Optional[BaseException]
+        ) -> Tuple[int, int, bool]:
+            if exc is not None:
+                if isinstance(exc, Exception):
+                    transport._fatal_error(exc, "a protocol callback failed")
+                    return n, nbytes, False
+                if rest:  # KeyboardInterrupt ...: keep the rest
+                    transport._rx_queue().extend(self._fix(rest))
+                raise exc
+            go_on = transport._read_items(self._fix(rest or ()))
+            return n, nbytes, go_on and self._reading and not self._cut
+
+        return _sctp.ReadStep(reader, transport, self, slow, handback, SENDS_PER_TURN)
+
     def _read_ready(self, transport: "SCTPTransport") -> None:
         """Read batches until the queue is empty (a short batch), the
         transport pauses or ends (the one read loop of _rxcore.read_loop,
         with the C core delivering whole messages)."""
         self.reading_now = True
-        reader = self._reader
-        if reader is None:
-            reader = self._reader = _sctp.Reader(self._fd, RECV_BUFSIZE, MessageInfo, self._whole)
-
-        def read(batch: int) -> Tuple[int, int, bool]:
-            if (
-                transport._rx
-                or transport._partial
-                or transport._state != _OPEN
-                or transport._reading_paused
-                or not transport._started
-            ):
-                items = self._recv(batch)
-                go_on = transport._read_items(items)
-                n, nbytes = len(items), sum([len(item[0]) for item in items])
-            else:
-                # the socket is read now: replies may go out at once
-                transport._credit.left = SENDS_PER_TURN
-                n, nbytes, rest, exc = reader.deliver(
-                    batch, transport, transport._stream_handlers, transport._max_message_size,
-                )
-                if exc is not None:
-                    if isinstance(exc, Exception):
-                        transport._fatal_error(exc, "a protocol callback failed")
-                        return n, nbytes, False
-                    if rest:  # KeyboardInterrupt ...: keep the rest
-                        transport._rx_queue().extend(self._fix(rest))
-                    raise exc
-                if rest:
-                    go_on = transport._read_items(self._fix(rest))
-                else:
-                    go_on = transport._state != _CLOSED and not transport._reading_paused
-            return n, nbytes, go_on and self._reading and not self._cut
-
-        try:
-            self._batch = _rxcore.read_loop(
-                read, self._batch, transport._read_failed, transport._is_ending
+        loop_args = self._read
+        if loop_args is None:
+            loop_args = self._read = (
+                self._reader_for(transport), transport._read_failed, transport._is_ending
             )
+        read, on_error, urgent = loop_args
+        try:
+            self._batch = _rxcore.read_loop(read, self._batch, on_error, urgent)
         finally:
             self.reading_now = False
             if transport._cause is not None:
@@ -300,6 +305,13 @@ class _OwnedSocket(_Mux):
                 # of file), and all that was queued is read: connection_lost
                 # now, not two turns of the loop later.
                 transport._finish()
+        if self._cut:  # (a unix message socket: see _MessageSocket)
+            self._cut = False
+            transport._read_failed(OSError(
+                errno.EMSGSIZE,
+                f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
+                "arrived on a unix message socket and was cut",
+            ))
 
     def want_write(self, transport: "SCTPTransport") -> None:
         if not self._writing:
@@ -314,6 +326,7 @@ class _OwnedSocket(_Mux):
     def detach(self, transport: "SCTPTransport") -> None:
         self._stop_reading()
         self.writing_done(transport)
+        self._read = None  # (it refers to the transport)
 
     def abort(self, transport: "SCTPTransport", gone: bool) -> None:
         self.detach(transport)
@@ -329,6 +342,7 @@ class _OwnedSocket(_Mux):
         self._sock.shutdown(socket.SHUT_WR)
 
     def release(self, transport: "SCTPTransport") -> None:
+        self._read = None
         self._sock.close()
 
 
@@ -345,6 +359,7 @@ class _MessageSocket(_OwnedSocket):
 
     __slots__ = ()
     style = "unix-message"
+    sndinfo = False
     _whole = True
 
     def _fix(self, items: Sequence[Received]) -> Sequence[Received]:
@@ -356,16 +371,6 @@ class _MessageSocket(_OwnedSocket):
             # every read is a whole message: mark it so (empty: end of file)
             out.append((data, flags | _MSG_EOR if data else flags, addr, info, nxt))
         return out
-
-    def _read_ready(self, transport: "SCTPTransport") -> None:
-        super()._read_ready(transport)
-        if self._cut:
-            self._cut = False
-            transport._read_failed(OSError(
-                errno.EMSGSIZE,
-                f"a message larger than the read buffer ({RECV_BUFSIZE} bytes) "
-                "arrived on a unix message socket and was cut",
-            ))
 
     def shutdown(self, transport: "SCTPTransport") -> None:
         # No SHUTDOWN_COMP comes: the end is the peer's end of file.
@@ -414,7 +419,7 @@ def _log_path(assoc_id: int, event: events.PeerAddrChange) -> None:
                     getattr(event.state, "name", event.state))
 
 
-class SCTPTransport(asyncio.Transport):
+class SCTPTransport(_sctp.TransportBase, asyncio.Transport):
     """The transport of one SCTP association (made by the library; see
     :func:`aiosctp.create_sctp_server` and
     :func:`aiosctp.create_sctp_connection`).
@@ -431,7 +436,6 @@ class SCTPTransport(asyncio.Transport):
         "_assoc_id",
         "_batch",
         "_buffer",
-        "_buffer_size",
         "_credit",
         "_cause",
         "_event_filter",
@@ -459,6 +463,7 @@ class SCTPTransport(asyncio.Transport):
         "_reading_paused",
         "_rx",
         "_sndbuf",
+        "_sndinfo",
         "_sock",
         "_started",
         "_state",
@@ -502,6 +507,9 @@ class SCTPTransport(asyncio.Transport):
         self._assoc_id = assoc_id
         self._mux: _Mux = mux if mux is not None else _owner_for(loop, sock)
         self._credit = self._mux.credit
+        # send SCTP's control data (SNDINFO, PRINFO) with each message: not on
+        # a unix message socket, where the kernel would skip it unread
+        self._sndinfo = self._mux.sndinfo
         self._owner = owner
         self._ostreams = ostreams
         self._instreams = instreams
@@ -522,8 +530,8 @@ class SCTPTransport(asyncio.Transport):
         self.max_message_size = max_message_size
         self._stream_handlers: Dict[int, StreamHandler] = {}
         # the write queue (ext/fastpath.c), made on first use
+        # (its nbytes: the bytes buffered, get_write_buffer_size())
         self._buffer: _sctp.SendQueue = _NOTHING
-        self._buffer_size = 0
         self._high_water = 64 * 1024
         self._low_water = 16 * 1024
         self._protocol_paused = False
@@ -583,7 +591,7 @@ class SCTPTransport(asyncio.Transport):
         style = self._mux.style
         return (
             f"<SCTPTransport assoc_id={self._assoc_id} {style} {state} "
-            f"fd={self._fd} buffered={self._buffer_size}>"
+            f"fd={self._fd} buffered={self.get_write_buffer_size()}>"
         )
 
     # ---- start ----------------------------------------------------------------
@@ -678,7 +686,6 @@ class SCTPTransport(asyncio.Transport):
         if self._buffer:
             self._unsent = list(self._buffer)
             self._buffer.clear()
-        self._buffer_size = 0
         self._rx_drop_data()
         if self._reading_paused:
             self._reading_paused = False
@@ -1043,7 +1050,6 @@ class SCTPTransport(asyncio.Transport):
         if self._buffer:
             self._unsent = self._buffer.items()
             self._buffer.clear()
-        self._buffer_size = 0
         self._partial.clear()
         if self._rx:
             self._rx.clear()
@@ -1184,7 +1190,16 @@ class SCTPTransport(asyncio.Transport):
                 "messages or raise net.core.wmem_max",
             )
 
-    def send(
+    # send(data, *, stream=0, ppid=0, unordered=False, context=0, ttl=0):
+    # TransportBase.send (ext/fastpath.c) checks the common case and sends
+    # it at once (while the loop's allowance lasts) or queues it behind
+    # the queue, reading and writing this class's slots in C; everything
+    # else (other argument types, errors, EAGAIN, a closing association)
+    # comes to _send_slow with the same arguments. (Named here too, for the
+    # documentation of this class.)
+    send = _sctp.TransportBase.send
+
+    def _send_slow(
         self,
         data: Buffer,
         *,
@@ -1194,35 +1209,8 @@ class SCTPTransport(asyncio.Transport):
         context: int = 0,
         ttl: int = 0,
     ) -> None:
-        """Send ``data`` as one SCTP message on ``stream`` with ``ppid``
-        (host order). ``unordered`` delivers it as soon as it arrives;
-        ``ttl`` (ms) lets SCTP abandon it if not sent in time (PR-SCTP);
-        ``context`` comes back in a SendFailed notification. Queued when the
-        socket is full. Raises TypeError/ValueError/OverflowError for bad
-        arguments, OSError(EMSGSIZE) for a message larger than the system's
-        largest send buffer, a ConnectionError when the association is
-        closing or closed."""
-        if self._state == _OPEN and not self._peer_shutdown:
-            # the common case, checked and sent or queued in C
-            # (ext/fastpath.c); all else (errors, EAGAIN, unusual arguments)
-            # below, where nothing was sent or queued
-            buf = self._buffer
-            if not buf:
-                credit = self._credit
-                if credit.left and _try_send(
-                    self._fd, data, stream, ppid, unordered, context, ttl,
-                    self._assoc_id, self._ostreams, self._sndbuf,
-                ):
-                    credit.left -= 1
-                    return
-            else:
-                n = buf.push(data, stream, ppid, unordered, context, ttl,
-                             self._assoc_id, self._ostreams, self._sndbuf)
-                if n:
-                    size = self._buffer_size = self._buffer_size + n
-                    if size > self._high_water:
-                        self._maybe_pause_protocol()
-                    return
+        """send() outside its common case: checks (raising what send()
+        documents), sends or queues."""
         n, stream, ppid, flags, context, ttl = self._check_send(
             data, stream, ppid, unordered, context, ttl
         )
@@ -1252,9 +1240,8 @@ class SCTPTransport(asyncio.Transport):
         item = data if type(data) is bytes else bytes(data)
         buf = self._buffer
         if buf is _NOTHING:
-            buf = self._buffer = _sctp.SendQueue()
+            buf = self._buffer = _sctp.SendQueue(self._sndinfo)
         buf.append(item, stream, ppid, flags, context, ttl, self._assoc_id)
-        self._buffer_size += n
         self._maybe_pause_protocol()
 
     def write(self, data: Buffer) -> None:
@@ -1275,7 +1262,8 @@ class SCTPTransport(asyncio.Transport):
 
     def get_write_buffer_size(self) -> int:
         """Bytes queued in this transport (not yet accepted by the kernel)."""
-        return self._buffer_size
+        buf = self._buffer
+        return buf.nbytes if buf else 0
 
     def get_write_buffer_limits(self) -> Tuple[int, int]:
         return (self._low_water, self._high_water)
@@ -1292,13 +1280,13 @@ class SCTPTransport(asyncio.Transport):
         self._maybe_pause_protocol()
 
     def _maybe_pause_protocol(self) -> None:
-        if self._buffer_size <= self._high_water or self._protocol_paused:
+        if self.get_write_buffer_size() <= self._high_water or self._protocol_paused:
             return
         self._protocol_paused = True
         self._call_protocol("pause_writing", self._protocol.pause_writing)
 
     def _maybe_resume_protocol(self) -> None:
-        if self._protocol_paused and self._buffer_size <= self._low_water:
+        if self._protocol_paused and self.get_write_buffer_size() <= self._low_water:
             self._protocol_paused = False
             self._call_protocol("resume_writing", self._protocol.resume_writing)
 
@@ -1337,7 +1325,7 @@ class SCTPTransport(asyncio.Transport):
         buf = self._buffer
         if buf:
             try:
-                _sent, nbytes = buf.flush(self._fd, _SEND_BATCH)
+                buf.flush(self._fd, _SEND_BATCH)
             except (BlockingIOError, InterruptedError):
                 return True
             except OSError as exc:
@@ -1348,7 +1336,6 @@ class SCTPTransport(asyncio.Transport):
                     return False
                 self._fatal_error(exc, None)
                 return False
-            self._buffer_size -= nbytes
             if buf:
                 self._maybe_resume_protocol()
                 return False
@@ -1444,6 +1431,10 @@ class SCTPTransport(asyncio.Transport):
     def set_primary(self, addr: Tuple[Any, ...]) -> None:
         """Send to this peer address by default (multi-homing)."""
         lowlevel.set_primary_addr(self._live_sock(), addr, assoc_id=self._assoc_id)
+
+
+# send() and the Reader read and write the transport's slots in C.
+_sctp.bind_transport(SCTPTransport, _SendCredit)
 
 
 async def _connect_message_socket(

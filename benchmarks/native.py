@@ -170,18 +170,13 @@ def _new_loop(contender: str) -> Any:
     return asyncio.new_event_loop()
 
 
-def worker_transport(contender: str, role: str, sock: socket.socket, count: int, size: int) -> None:
-    """asyncio, uvloop: the aiosctp transport on the unix message socket."""
-    import asyncio
+def _side_base(role: str, count: int, size: int, done: Any) -> Any:
+    """The protocol logic both asyncio contenders share (roles, count, flow
+    control, the end), as the class their protocols derive from. Theirs is
+    only how a message arrives and how one is sent: ``reply(data)`` and
+    ``pump()``, each with its transport's own call per message."""
 
-    import aiosctp
-
-    loop = _new_loop(contender)
-    asyncio.set_event_loop(loop)
-    payload = b"x" * size
-    done: "asyncio.Future[None]" = loop.create_future()
-
-    class Side(aiosctp.SCTPProtocol):
+    class Side:
         def __init__(self) -> None:
             self.transport: Any = None
             self.left = count
@@ -190,7 +185,7 @@ def worker_transport(contender: str, role: str, sock: socket.socket, count: int,
         def connection_made(self, transport: Any) -> None:
             self.transport = transport
 
-        def message_received(self, data: bytes, info: Any) -> None:
+        def on_message(self, data: bytes, info: Any = None) -> None:
             if len(data) != size:
                 done.set_exception(SystemExit(f"received {len(data)} bytes, expected {size}"))
                 return
@@ -199,13 +194,16 @@ def worker_transport(contender: str, role: str, sock: socket.socket, count: int,
                 if not self.left:
                     done.set_result(None)
             elif role == "pong":
-                self.transport.send(data, stream=1, ppid=1)
+                self.reply(data)
                 if not self.left:
                     done.set_result(None)
-            elif self.left:  # ping
-                self.transport.send(payload, stream=1, ppid=1)
+            elif self.left:  # ping: the next one
+                self.reply(data)
             else:
                 done.set_result(None)
+
+        def reply(self, data: bytes) -> None:
+            raise NotImplementedError
 
         def pause_writing(self) -> None:
             self.paused = True
@@ -216,10 +214,9 @@ def worker_transport(contender: str, role: str, sock: socket.socket, count: int,
                 self.pump()
 
         def pump(self) -> None:
-            t = self.transport
-            while self.left and not self.paused:
-                t.send(payload, stream=1, ppid=1)
-                self.left -= 1
+            raise NotImplementedError
+
+        def pumped(self) -> None:
             if not self.left and not done.done():
                 done.set_result(None)
 
@@ -227,43 +224,45 @@ def worker_transport(contender: str, role: str, sock: socket.socket, count: int,
             if not done.done():
                 done.set_exception(exc or ConnectionError("connection lost"))
 
-    async def main() -> None:
-        side = Side()
-        await aiosctp.create_sctp_connection(lambda: side, sock=sock)
-        c0, w0 = _ready()
-        if role == "send":
-            side.pump()
-        elif role == "ping":
-            side.transport.send(payload, stream=1, ppid=1)
-        await done
-        if role == "send":  # everything handed over to the kernel
-            while side.transport.get_write_buffer_size():
-                await asyncio.sleep(0)
-        _report(c0, w0)
-        side.transport.abort()
-
-    loop.run_until_complete(main())
-    loop.close()
+    return Side
 
 
-def worker_stream(contender: str, role: str, sock: socket.socket, count: int, size: int) -> None:
-    """stream-asyncio, stream-uvloop: a stock Protocol, u32 length framing."""
+def _transport_side(role: str, count: int, size: int, done: Any) -> Any:
+    """asyncio, uvloop: the aiosctp transport's protocol, transport.send()
+    per message."""
+    import aiosctp
+
+    payload = b"x" * size
+    base = _side_base(role, count, size, done)
+
+    class TransportSide(base, aiosctp.SCTPProtocol):  # type: ignore[misc,valid-type]
+        message_received = base.on_message
+
+        def reply(self, data: bytes) -> None:
+            self.transport.send(data, stream=1, ppid=1)
+
+        def pump(self) -> None:
+            t = self.transport
+            while self.left and not self.paused:
+                t.send(payload, stream=1, ppid=1)
+                self.left -= 1
+            self.pumped()
+
+    return TransportSide()
+
+
+def _stream_side(role: str, count: int, size: int, done: Any) -> Any:
+    """stream-asyncio, stream-uvloop: a stock Protocol with u32 length
+    framing, transport.write() of a framed message per message."""
     import asyncio
 
-    loop = _new_loop(contender)
-    asyncio.set_event_loop(loop)
     frame = struct.pack("!I", size) + b"x" * size
-    done: "asyncio.Future[None]" = loop.create_future()
+    base = _side_base(role, count, size, done)
 
-    class Side(asyncio.Protocol):
+    class StreamSide(base, asyncio.Protocol):  # type: ignore[misc,valid-type]
         def __init__(self) -> None:
-            self.transport: Any = None
+            super().__init__()
             self.buf = bytearray()
-            self.left = count
-            self.paused = False
-
-        def connection_made(self, transport: Any) -> None:
-            self.transport = transport
 
         def data_received(self, data: bytes) -> None:
             buf = self.buf
@@ -279,53 +278,45 @@ def worker_stream(contender: str, role: str, sock: socket.socket, count: int, si
                 self.on_message(msg)
             del buf[:pos]
 
-        def on_message(self, msg: bytes) -> None:
-            if len(msg) != size:
-                done.set_exception(SystemExit(f"received {len(msg)} bytes, expected {size}"))
-                return
-            self.left -= 1
-            if role == "recv":
-                if not self.left:
-                    done.set_result(None)
-            elif role == "pong":
-                self.transport.write(struct.pack("!I", len(msg)) + msg)
-                if not self.left:
-                    done.set_result(None)
-            elif self.left:
-                self.transport.write(frame)
-            else:
-                done.set_result(None)
-
-        def pause_writing(self) -> None:
-            self.paused = True
-
-        def resume_writing(self) -> None:
-            self.paused = False
-            if role == "send":
-                self.pump()
-
         def pump(self) -> None:
             t = self.transport
             while self.left and not self.paused:
                 t.write(frame)
                 self.left -= 1
-            if not self.left and not done.done():
-                done.set_result(None)
+            self.pumped()
 
-        def connection_lost(self, exc: Optional[BaseException]) -> None:
-            if not done.done():
-                done.set_exception(exc or ConnectionError("connection lost"))
+        def reply(self, data: bytes) -> None:
+            self.transport.write(frame if role == "ping" else struct.pack("!I", len(data)) + data)
+
+    return StreamSide()
+
+
+def worker_async(contender: str, role: str, sock: socket.socket, count: int, size: int) -> None:
+    """asyncio, uvloop (the aiosctp transport on the unix message socket) and
+    stream-asyncio, stream-uvloop (a stock Protocol on a unix stream)."""
+    import asyncio
+
+    loop = _new_loop(contender)
+    asyncio.set_event_loop(loop)
+    done: "asyncio.Future[None]" = loop.create_future()
+    if contender.startswith("stream-"):
+        side = _stream_side(role, count, size, done)
+        connect: Any = loop.connect_accepted_socket
+    else:
+        import aiosctp
+
+        side = _transport_side(role, count, size, done)
+        connect = aiosctp.create_sctp_connection
 
     async def main() -> None:
-        side = Side()
-        await loop.connect_accepted_socket(lambda: side, sock=sock)
+        await connect(lambda: side, sock=sock)
         c0, w0 = _ready()
         if role == "send":
             side.pump()
         elif role == "ping":
-            side.transport.write(frame)
+            side.reply(b"x" * size)  # the first ping
         await done
-        if role == "send":
+        if role == "send":  # everything handed over to the kernel
             while side.transport.get_write_buffer_size():
                 await asyncio.sleep(0)
         _report(c0, w0)
@@ -341,10 +332,8 @@ def run_worker(argv: List[str]) -> None:
     sock = socket.socket(
         socket.AF_UNIX, socket.SOCK_STREAM if stream else socket.SOCK_SEQPACKET, fileno=fd
     )
-    if stream:
-        worker_stream(contender, role, sock, count, size)
-    elif contender in ("asyncio", "uvloop"):
-        worker_transport(contender, role, sock, count, size)
+    if stream or contender in ("asyncio", "uvloop"):
+        worker_async(contender, role, sock, count, size)
     else:
         worker_blocking(contender, role, sock, count, size)
 

@@ -442,6 +442,13 @@ Py_ssize_t
 aiosctp_call(int fd, int writing, double timeout, aiosctp_sysfunc func,
              void *data, int *err)
 {
+    return aiosctp_call_gil(fd, writing, timeout, func, data, err, 1);
+}
+
+Py_ssize_t
+aiosctp_call_gil(int fd, int writing, double timeout, aiosctp_sysfunc func,
+                 void *data, int *err, int release)
+{
     /* Computed once: retries after EINTR or a poll wakeup that finds the
      * socket still not ready do not extend it. */
     double deadline = timeout > 0 ? aiosctp_monotonic() + timeout : 0;
@@ -454,10 +461,16 @@ aiosctp_call(int fd, int writing, double timeout, aiosctp_sysfunc func,
     for (;;) {
         Py_ssize_t r;
         int e;
-        Py_BEGIN_ALLOW_THREADS
-        r = func(fd, nonblock, data);
-        e = errno;
-        Py_END_ALLOW_THREADS
+        if (release) {
+            Py_BEGIN_ALLOW_THREADS
+            r = func(fd, nonblock, data);
+            e = errno;
+            Py_END_ALLOW_THREADS
+        }
+        else {
+            r = func(fd, nonblock, data);
+            e = errno;
+        }
         if (r >= 0)
             return r;
         if (e == EINTR) {

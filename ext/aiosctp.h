@@ -258,6 +258,14 @@ typedef Py_ssize_t (*aiosctp_sysfunc)(int fd, int nonblock, void *data);
 Py_ssize_t aiosctp_call(int fd, int writing, double timeout,
                         aiosctp_sysfunc func, void *data, int *err);
 
+/* aiosctp_call keeping the GIL during the system call (release 0): for a
+ * nonblocking call moving little data (at most AIOSCTP_SMALL_CALL bytes),
+ * shorter than handing the GIL over and taking it back. */
+#define AIOSCTP_SMALL_CALL (256 * 1024)
+Py_ssize_t aiosctp_call_gil(int fd, int writing, double timeout,
+                            aiosctp_sysfunc func, void *data, int *err,
+                            int release);
+
 /* Raise the OSError subclass for errno (like the socket module). */
 PyObject *aiosctp_set_errno(int err);
 

@@ -53,9 +53,10 @@ def test_asan_fastpath_host_tests():
                ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=86",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
     tests = [os.path.join(HERE, name) for name in
-             ("test_fastpath.py", "test_unix_transport.py", "test_message.py")]
+             ("test_fastpath.py", "test_unix_transport.py", "test_transport_c.py",
+              "test_message.py")]
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           "-k", "not million", *tests],
+                           "-k", "not million and not no_leak", *tests],
                           capture_output=True, text=True, env=env, cwd=ASAN_PKG, timeout=900)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-5000:]
