@@ -419,19 +419,6 @@ reader_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     return (PyObject *)r;
 }
 
-struct fp_mmsg {
-    struct mmsghdr *mm;
-    unsigned int count;
-};
-
-static Py_ssize_t
-fp_recvmmsg_call(int fd, int nonblock, void *data)
-{
-    struct fp_mmsg *c = data;
-    (void)nonblock; /* always 0.0: nonblocking */
-    return recvmmsg(fd, c->mm, c->count, MSG_DONTWAIT, NULL);
-}
-
 /* The receive information of msg (SCTP_RCVINFO or SCTP_SNDRCV), every cmsg
  * bounds-checked (aiosctp_next_sctp_cmsg): 1 found, 0 not. */
 static int
@@ -451,7 +438,7 @@ find_rcvinfo(struct msghdr *msg, struct sctp_rcvinfo *out)
 static Py_ssize_t
 reader_read(ReaderObject *r, Py_ssize_t batch, Py_ssize_t *nbytes)
 {
-    struct fp_mmsg call;
+    struct aiosctp_mmsg call;
     Py_ssize_t i, n;
 
     for (i = 0; i < batch; i++) {
@@ -477,7 +464,7 @@ reader_read(ReaderObject *r, Py_ssize_t batch, Py_ssize_t *nbytes)
     }
     call.mm = r->b->mm;
     call.count = (unsigned int)batch;
-    n = aiosctp_call_gil(r->fd, 0, 0.0, fp_recvmmsg_call, &call, NULL,
+    n = aiosctp_call_gil(r->fd, 0, 0.0, aiosctp_recvmmsg_call, &call, NULL,
                          batch * r->bufsize > AIOSCTP_SMALL_CALL);
     if (n < 0)
         return -1;
@@ -1461,19 +1448,6 @@ queue_append(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-struct fp_mmsg_send {
-    struct mmsghdr *mm;
-    unsigned int count;
-};
-
-static Py_ssize_t
-fp_sendmmsg_call(int fd, int nonblock, void *data)
-{
-    struct fp_mmsg_send *c = data;
-    (void)nonblock;
-    return sendmmsg(fd, c->mm, c->count, MSG_NOSIGNAL | MSG_DONTWAIT);
-}
-
 /* Fill msg's control data for x into cb (as msgio.c's sendmsg does). */
 PyDoc_STRVAR(flush_doc,
 "flush(fd, max_messages) -> (sent, nbytes)\n\n"
@@ -1489,7 +1463,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     struct mmsghdr mm[FP_MAX_BATCH];
     struct iovec iov[FP_MAX_BATCH];
     aiosctp_send_cmsg cb[FP_MAX_BATCH];
-    struct fp_mmsg_send c;
+    struct aiosctp_mmsg c;
     int fd;
     Py_ssize_t max, count, i, n, nbytes = 0;
 
@@ -1525,7 +1499,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     c.count = (unsigned int)count;
     /* the data stay referenced by the queue while the GIL is released; a
      * callback cannot run meanwhile (no Python code in between) */
-    n = aiosctp_call_gil(fd, 1, 0.0, fp_sendmmsg_call, &c, NULL,
+    n = aiosctp_call_gil(fd, 1, 0.0, aiosctp_sendmmsg_call, &c, NULL,
                          nbytes > AIOSCTP_SMALL_CALL);
     nbytes = 0;
     if (n < 0)
