@@ -43,7 +43,6 @@ from .connection import (
     _check_port,
     _check_timeout,
     _numeric,
-    _peername,
     _prepare,
     _resolve_groups,
     _subscribe,
@@ -183,7 +182,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         assert sock is not None
         for _ in range(self._backlog):
             try:
-                conn, _addr = sock.accept()
+                conn, addr = sock.accept()
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
             except OSError as exc:
@@ -196,26 +195,30 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
                         _ACCEPT_RETRY_DELAY, self._retry_accept
                     )
                 return
-            self._accepted(conn)
+            self._accepted(conn, addr)
 
     def _retry_accept(self) -> None:
         self._accept_retry = None
         if self._serving:
             self._add_acceptor()
 
-    def _accepted(self, conn: socket.socket) -> None:
+    def _accepted(self, conn: socket.socket, addr: Any) -> None:
+        """``addr``: the peer's address as accept() gave it, which is what
+        getpeername() says (the kernel answers both from the association's
+        primary path), and still known when the association has already
+        ended (getpeername() then fails with ENOTCONN): the transport's
+        ``peername`` without a further call."""
         try:
             conn.setblocking(False)
             # NODELAY, the notifications and the rest are inherited from
             # the listening socket: nothing to set again.
             _widen_buffer(conn)
             assoc_id = ostreams = instreams = 0
-            extra = None
+            extra = {"peername": addr}
             try:
                 status = lowlevel.get_status(conn)
                 assoc_id, ostreams, instreams = (
                     status.assoc_id, status.outstreams, status.instreams)
-                extra = _peername(status)
             except OSError:
                 # Already ended by the peer (what it sent, and the
                 # notifications saying so, are queued: serve them).
