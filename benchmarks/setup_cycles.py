@@ -14,8 +14,11 @@ client's page faults and context switches per cycle. Run from the root of
 the tree to measure (it imports aiosctp from the working directory), so two
 trees can alternate in one boot; a failed set-up (5 s timeout: a port
 collision, README 7b) is counted, not fatal."""
-import asyncio, os, socket, sys, time, statistics
-sys.path.insert(0, os.getcwd())
+import asyncio, glob, os, socket, sys, time
+if glob.glob(os.path.join(os.getcwd(), "aiosctp", "_sctp*.so")):
+    # a built tree: measure it (two trees can alternate in one boot);
+    # else (an unpacked sdist, make test) the installed package
+    sys.path.insert(0, os.getcwd())
 import aiosctp
 IPPROTO_SCTP = 132
 

@@ -9,9 +9,7 @@ import asyncio
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-
-import aiosctp  # noqa: E402
+import aiosctp  # the installed package (make test: the wheel)
 
 kind, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
