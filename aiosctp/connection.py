@@ -194,6 +194,32 @@ async def _resolve_all(
 _RCVBUF = 212_992  # the kernel doubles it, capped by net.core.rmem_max
 
 
+# The ports SCTPServers of this process listen on, per event loop (id):
+# {id(loop): {port: servers}}. A set-up to one of them does not return
+# before a turn in which that server can accept (see create_sctp_connection).
+_serving_ports: Dict[int, Dict[int, int]] = {}
+
+
+def _serving_port(loop: asyncio.AbstractEventLoop, port: int, add: bool) -> None:
+    """An SCTPServer on ``loop`` starts (``add``) or stops listening on
+    ``port``."""
+    ports = _serving_ports.setdefault(id(loop), {})
+    n = ports.get(port, 0) + (1 if add else -1)
+    if n > 0:
+        ports[port] = n
+    else:
+        ports.pop(port, None)
+        if not ports:
+            _serving_ports.pop(id(loop), None)
+
+
+def _served_here(loop: asyncio.AbstractEventLoop, addrs: Sequence[Address]) -> bool:
+    """Whether an SCTPServer on this same loop may be the peer (it listens
+    on the port of one of ``addrs``)."""
+    ports = _serving_ports.get(id(loop))
+    return bool(ports) and any(a[1] in ports for a in addrs)
+
+
 # SO_RCVBUF of a new SCTP socket as this process first saw it (the kernel's
 # default, net.core.rmem_default): a socket made here with nothing set by
 # the caller has it, so it is asked of the kernel once, not per association.
@@ -580,8 +606,12 @@ async def create_sctp_connection(
             # COOKIE-ECHO within connectx() itself: the association is then
             # up already, and waiting for COMM_UP would cost two turns of
             # the loop (the wait, the task's wake-up) for nothing. Its
-            # COMM_UP stays queued for the transport to read.
-            status = _connected_status(sock)
+            # COMM_UP stays queued for the transport to read. Unless the
+            # peer may be an SCTPServer on this same loop: then the turns
+            # let it accept first, so that it has the association when
+            # this returns, as code on one loop expects (asyncio's TCP
+            # connections give that order too).
+            status = None if _served_here(loop, addrs) else _connected_status(sock)
             if status is None or status.state in _CONNECTING:
                 reader = readable
                 await _wait_up(loop, fd, deadline, target, readable)

@@ -45,6 +45,7 @@ from .connection import (
     _numeric,
     _prepare,
     _resolve_groups,
+    _serving_port,
     _subscribe,
     _usable,
     _within,
@@ -101,6 +102,9 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         self._max_message_size = max_message_size
         self._serving = False
         self._listening = False
+        # the port listened on, registered for create_sctp_connection
+        # (connection._serving_port) while listening
+        self._port = 0
         self._closed = False
         self._accepting = False
         self._transports: Set[SCTPTransport] = set()
@@ -162,6 +166,12 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         if not self._listening:
             sock.listen(self._backlog)
             self._listening = True
+            try:
+                self._port = sock.getsockname()[1]
+            except OSError:
+                pass
+            else:
+                _serving_port(self._loop, self._port, True)
         if self._demux is not None:
             self._demux.start()
         else:
@@ -446,6 +456,9 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             return
         self._closed = True
         self._serving = False
+        if self._port:
+            _serving_port(self._loop, self._port, False)
+            self._port = 0
         if self._accept_retry is not None:
             self._accept_retry.cancel()
             self._accept_retry = None

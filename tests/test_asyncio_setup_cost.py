@@ -120,12 +120,16 @@ def test_near_peer_set_up_turns_no_loop(run: Callable[..., Any]) -> None:
     """A loopback peer answers INIT and COOKIE-ECHO within connectx(): the
     association is up when it returns, and create_sctp_connection returns
     without a turn of the loop (it waited for COMM_UP: two turns). COMM_UP
-    still reaches the protocol, after connection_made."""
+    still reaches the protocol, after connection_made. (The peer is a
+    listening socket no SCTPServer of this loop serves: the kernel alone
+    answers.)"""
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        server = await aiosctp.create_sctp_server(aiosctp.SCTPProtocol, "127.0.0.1", 0)
-        port = server.sockets[0].getsockname()[1]
+        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(32)
+        port = lst.getsockname()[1]
         for _ in range(10):
             turned: List[bool] = []
             loop.call_soon(turned.append, True)
@@ -137,8 +141,40 @@ def test_near_peer_set_up_turns_no_loop(run: Callable[..., Any]) -> None:
             assert t.get_extra_info("ostreams") == 10
             t.close()
             assert await p.lost is None
+        lst.close()
+
+    run(main())
+
+
+@pytest.mark.parametrize("style", ["one-to-one", "one-to-many"])
+def test_same_loop_server_has_the_association_first(run: Callable[..., Any],
+                                                    style: str) -> None:
+    """Against an SCTPServer on the same loop, create_sctp_connection still
+    lets the loop turn until the server has the association: when it
+    returns, the server's connection_made has been called (the order code
+    on one loop relies on, as with asyncio's TCP connections)."""
+
+    async def main() -> None:
+        made: List[asyncio.BaseTransport] = []
+
+        class Side(aiosctp.SCTPProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                made.append(transport)
+
+        server = await aiosctp.create_sctp_server(Side, "127.0.0.1", 0, style=style)
+        port = server.sockets[0].getsockname()[1]
+        for i in range(5):
+            t, p = await aiosctp.create_sctp_connection(Up, "127.0.0.1", port)
+            assert len(made) == i + 1
+            assert isinstance(p, Up)
+            t.close()
+            await p.lost
         server.close()
         await server.wait_closed()
+        # closed: no longer a server of this loop
+        from aiosctp import connection
+
+        assert port not in connection._serving_ports.get(id(asyncio.get_running_loop()), {})
 
     run(main())
 
