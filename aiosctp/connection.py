@@ -217,7 +217,9 @@ def _served_here(loop: asyncio.AbstractEventLoop, addrs: Sequence[Address]) -> b
     """Whether an SCTPServer on this same loop may be the peer (it listens
     on the port of one of ``addrs``)."""
     ports = _serving_ports.get(id(loop))
-    return bool(ports) and any(a[1] in ports for a in addrs)
+    if not ports:
+        return False
+    return any(a[1] in ports for a in addrs)
 
 
 # SO_RCVBUF of a new SCTP socket as this process first saw it (the kernel's
