@@ -9,6 +9,12 @@ cost, shown by behaviour (no timing), on asyncio and uvloop.
 - ``peername`` comes from the SCTP_STATUS the set-up reads anyway, and is
   what ``getpeername()`` says, on IPv4, IPv6 and v4-mapped sockets, on
   both sides.
+- A set-up to a near peer (answered within connectx()) turns the loop no
+  more, unless an SCTPServer of the same loop listens on that port (it
+  then has the association when the set-up returns); an accepted
+  transport's peername is accept()'s address, also after the association
+  ended; the client's system calls and loop turns per connect + close,
+  counted under strace, stay within upper bounds.
 """
 
 from __future__ import annotations
