@@ -194,10 +194,54 @@ async def _resolve_all(
 _RCVBUF = 212_992  # the kernel doubles it, capped by net.core.rmem_max
 
 
-def _widen_buffer(sock: socket.socket) -> None:
-    """After the association is up: room beyond the window."""
+# The ports SCTPServers of this process listen on, per event loop (id):
+# {id(loop): {port: servers}}. A set-up to one of them does not return
+# before a turn in which that server can accept (see create_sctp_connection).
+_serving_ports: Dict[int, Dict[int, int]] = {}
+
+
+def _serving_port(loop: asyncio.AbstractEventLoop, port: int, add: bool) -> None:
+    """An SCTPServer on ``loop`` starts (``add``) or stops listening on
+    ``port``."""
+    ports = _serving_ports.setdefault(id(loop), {})
+    n = ports.get(port, 0) + (1 if add else -1)
+    if n > 0:
+        ports[port] = n
+    else:
+        ports.pop(port, None)
+        if not ports:
+            _serving_ports.pop(id(loop), None)
+
+
+def _served_here(loop: asyncio.AbstractEventLoop, addrs: Sequence[Address]) -> bool:
+    """Whether an SCTPServer on this same loop may be the peer (it listens
+    on the port of one of ``addrs``)."""
+    ports = _serving_ports.get(id(loop))
+    if not ports:
+        return False
+    return any(a[1] in ports for a in addrs)
+
+
+# SO_RCVBUF of a new SCTP socket as this process first saw it (the kernel's
+# default, net.core.rmem_default): a socket made here with nothing set by
+# the caller has it, so it is asked of the kernel once, not per association.
+_default_rcvbuf: Optional[int] = None
+
+
+def _widen_buffer(sock: socket.socket, default: bool = False) -> None:
+    """After the association is up: room beyond the window. ``default``:
+    the socket was made here and the caller set nothing on it (no
+    ``configure``), so its buffer is the kernel's default, read once per
+    process; else it is read (a larger buffer is never shrunk)."""
+    global _default_rcvbuf
     try:
-        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < 2 * _RCVBUF:
+        if default and _default_rcvbuf is not None:
+            size = _default_rcvbuf
+        else:
+            size = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
+            if default:
+                _default_rcvbuf = size
+        if size < 2 * _RCVBUF:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
     except OSError:
         pass  # the association is already gone: nothing to widen
@@ -560,10 +604,22 @@ async def create_sctp_connection(
             started = True
             assoc_id = _sctp.connectx(fd, fam, addrs, 0.0)
             target = addrs[0] if len(addrs) == 1 else addrs
-            reader = readable
-            await _wait_up(loop, fd, deadline, target, readable)
-            # Up (the usual case: one call) or failed (then SO_ERROR says why).
-            status = _connected_status(sock)
+            # A near peer (loopback, the same host) answers INIT and
+            # COOKIE-ECHO within connectx() itself: the association is then
+            # up already, and waiting for COMM_UP would cost two turns of
+            # the loop (the wait, the task's wake-up) for nothing. Its
+            # COMM_UP stays queued for the transport to read. Unless the
+            # peer may be an SCTPServer on this same loop: then the turns
+            # let it accept first, so that it has the association when
+            # this returns, as code on one loop expects (asyncio's TCP
+            # connections give that order too).
+            status = None if _served_here(loop, addrs) else _connected_status(sock)
+            if status is None or status.state in _CONNECTING:
+                reader = readable
+                await _wait_up(loop, fd, deadline, target, readable)
+                # Up (the usual case: one call) or failed (then SO_ERROR
+                # says why).
+                status = _connected_status(sock)
             if status is not None and status.state in _CONNECTING:
                 # readable before COMM_UP (something else was queued on a
                 # caller's socket): wait for the end of the handshake instead
@@ -580,7 +636,7 @@ async def create_sctp_connection(
                 # Else the peer already ended the association (its messages
                 # and the notifications saying so are queued; COMM_UP gives
                 # the streams).
-        _widen_buffer(sock)
+        _widen_buffer(sock, default=ours and configure is None)
         extra = None
         if status is not None:
             assoc_id, ostreams_up, instreams_up = (

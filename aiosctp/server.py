@@ -43,9 +43,9 @@ from .connection import (
     _check_port,
     _check_timeout,
     _numeric,
-    _peername,
     _prepare,
     _resolve_groups,
+    _serving_port,
     _subscribe,
     _usable,
     _within,
@@ -102,6 +102,9 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         self._max_message_size = max_message_size
         self._serving = False
         self._listening = False
+        # the port listened on, registered for create_sctp_connection
+        # (connection._serving_port) while listening
+        self._port = 0
         self._closed = False
         self._accepting = False
         self._transports: Set[SCTPTransport] = set()
@@ -163,6 +166,12 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         if not self._listening:
             sock.listen(self._backlog)
             self._listening = True
+            try:
+                self._port = sock.getsockname()[1]
+            except OSError:
+                pass
+            else:
+                _serving_port(self._loop, self._port, True)
         if self._demux is not None:
             self._demux.start()
         else:
@@ -183,7 +192,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         assert sock is not None
         for _ in range(self._backlog):
             try:
-                conn, _addr = sock.accept()
+                conn, addr = sock.accept()
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
             except OSError as exc:
@@ -196,26 +205,30 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
                         _ACCEPT_RETRY_DELAY, self._retry_accept
                     )
                 return
-            self._accepted(conn)
+            self._accepted(conn, addr)
 
     def _retry_accept(self) -> None:
         self._accept_retry = None
         if self._serving:
             self._add_acceptor()
 
-    def _accepted(self, conn: socket.socket) -> None:
+    def _accepted(self, conn: socket.socket, addr: Any) -> None:
+        """``addr``: the peer's address as accept() gave it, which is what
+        getpeername() says (the kernel answers both from the association's
+        primary path), and still known when the association has already
+        ended (getpeername() then fails with ENOTCONN): the transport's
+        ``peername`` without a further call."""
         try:
             conn.setblocking(False)
             # NODELAY, the notifications and the rest are inherited from
             # the listening socket: nothing to set again.
             _widen_buffer(conn)
             assoc_id = ostreams = instreams = 0
-            extra = None
+            extra = {"peername": addr}
             try:
                 status = lowlevel.get_status(conn)
                 assoc_id, ostreams, instreams = (
                     status.assoc_id, status.outstreams, status.instreams)
-                extra = _peername(status)
             except OSError:
                 # Already ended by the peer (what it sent, and the
                 # notifications saying so, are queued: serve them).
@@ -443,6 +456,9 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             return
         self._closed = True
         self._serving = False
+        if self._port:
+            _serving_port(self._loop, self._port, False)
+            self._port = 0
         if self._accept_retry is not None:
             self._accept_retry.cancel()
             self._accept_retry = None

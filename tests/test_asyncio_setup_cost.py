@@ -9,14 +9,26 @@ cost, shown by behaviour (no timing), on asyncio and uvloop.
 - ``peername`` comes from the SCTP_STATUS the set-up reads anyway, and is
   what ``getpeername()`` says, on IPv4, IPv6 and v4-mapped sockets, on
   both sides.
+- A set-up to a near peer (answered within connectx()) turns the loop no
+  more, unless an SCTPServer of the same loop listens on that port (it
+  then has the association when the set-up returns); an accepted
+  transport's peername is accept()'s address, also after the association
+  ended; the client's system calls and loop turns per connect + close,
+  counted under strace, stay within upper bounds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import re
+import shutil
 import socket
-from typing import Any, Callable, List, Optional, Tuple
+import subprocess
+import sys
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
 
@@ -86,3 +98,205 @@ def test_peername_is_what_getpeername_says(run: Callable[..., Any], bind: str, h
         await server.wait_closed()
 
     run(main())
+
+
+class Up(aiosctp.SCTPProtocol):
+    """Records the order of connection_made and the COMM_UP notification."""
+
+    def __init__(self) -> None:
+        self.seen: List[str] = []
+        self.up: "asyncio.Future[None]" = asyncio.get_running_loop().create_future()
+        self.lost: "asyncio.Future[Optional[Exception]]" = \
+            asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.seen.append("made")
+
+    def notification_received(self, event: Any) -> None:
+        if isinstance(event, aiosctp.events.AssocChange) and \
+                event.state == aiosctp.events.AssocChangeState.COMM_UP:
+            self.seen.append("COMM_UP")
+            self.up.set_result(None)
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        self.lost.set_result(exc)
+
+
+def test_near_peer_set_up_turns_no_loop(run: Callable[..., Any]) -> None:
+    """A loopback peer answers INIT and COOKIE-ECHO within connectx(): the
+    association is up when it returns, and create_sctp_connection returns
+    without a turn of the loop (it waited for COMM_UP: two turns). COMM_UP
+    still reaches the protocol, after connection_made. (The peer is a
+    listening socket no SCTPServer of this loop serves: the kernel alone
+    answers.)"""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(32)
+        port = lst.getsockname()[1]
+        waited = 0
+        for _ in range(10):
+            turned: List[bool] = []
+            loop.call_soon(turned.append, True)
+            t, p = await aiosctp.create_sctp_connection(Up, "127.0.0.1", port)
+            waited += bool(turned)
+            assert isinstance(p, Up)
+            await p.up
+            assert p.seen == ["made", "COMM_UP"]
+            assert t.get_extra_info("ostreams") == 10
+            t.close()
+            assert await p.lost is None
+        lst.close()
+        # A loaded guest may defer the peer's answer to ksoftirqd (then the
+        # set-up waits, as it must): most set-ups, not all, are asserted.
+        # Before, every one waited.
+        assert waited <= 3, f"{waited} of 10 set-ups turned the loop"
+
+    run(main())
+
+
+@pytest.mark.parametrize("style", ["one-to-one", "one-to-many"])
+def test_same_loop_server_has_the_association_first(run: Callable[..., Any],
+                                                    style: str) -> None:
+    """Against an SCTPServer on the same loop, create_sctp_connection still
+    lets the loop turn until the server has the association: when it
+    returns, the server's connection_made has been called (the order code
+    on one loop relies on, as with asyncio's TCP connections)."""
+
+    async def main() -> None:
+        made: List[asyncio.BaseTransport] = []
+
+        class Side(aiosctp.SCTPProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                made.append(transport)
+
+        server = await aiosctp.create_sctp_server(Side, "127.0.0.1", 0, style=style)
+        port = server.sockets[0].getsockname()[1]
+        for i in range(5):
+            t, p = await aiosctp.create_sctp_connection(Up, "127.0.0.1", port)
+            assert len(made) == i + 1
+            assert isinstance(p, Up)
+            t.close()
+            await p.lost
+        server.close()
+        await server.wait_closed()
+        # closed: no longer a server of this loop
+        from aiosctp import connection
+
+        assert port not in connection._serving_ports.get(id(asyncio.get_running_loop()), {})
+
+    run(main())
+
+
+def test_accepted_after_the_end_knows_its_peer(run: Callable[..., Any]) -> None:
+    """An association accepted after the peer had already ended it (the
+    client connects and closes before the server accepts): peername is the
+    address accept() gave, the client's; getpeername() fails (ENOTCONN)
+    there, and peername was None."""
+
+    async def main() -> None:
+        accepted: "asyncio.Future[asyncio.BaseTransport]" = \
+            asyncio.get_running_loop().create_future()
+
+        class Side(aiosctp.SCTPProtocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                accepted.set_result(transport)
+
+        # listening before the server serves (start_serving=False alone
+        # would refuse the association: no listen() until then)
+        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(8)
+        port = lst.getsockname()[1]
+        server = await aiosctp.create_sctp_server(Side, sock=lst, start_serving=False)
+        t, p = await aiosctp.create_sctp_connection(Up, "127.0.0.1", port)
+        assert isinstance(p, Up)
+        mine = t.get_extra_info("sockname")
+        t.close()
+        await p.lost
+        await server.start_serving()
+        st = await accepted
+        with pytest.raises(OSError):
+            st.get_extra_info("socket").getpeername()
+        assert st.get_extra_info("peername") == mine
+        server.close()
+        await server.wait_closed()
+
+    run(main())
+
+
+# System calls of the client per connect + close, counted under strace:
+# upper bounds of the mean (23 / 27 / 24 when every set-up is answered
+# within connectx(); a loaded guest may defer a few answers to ksoftirqd,
+# and such a set-up waits: +5 calls, +2 turns, hence the margin). Before
+# issue 15's set-up work: 55 / 66 / 59; before the COMM_UP wait was
+# skipped: 29 / 31 / 30. See benchmarks/README.md, 7b.
+CALL_BOUNDS = {"asyncio": 24, "uvloop": 29, "highlevel": 25}
+TURN_BOUNDS = {"asyncio": 2.5, "uvloop": 2.5, "highlevel": 2.5}
+_WAITS = ("epoll_wait", "epoll_pwait", "epoll_pwait2")
+
+
+def _count_between_marks(path: str) -> Dict[str, int]:
+    counts: Dict[str, int] = {}
+    inside = False
+    with open(path, errors="replace") as f:
+        for line in f:
+            if "__setup_calls_begin__" in line:
+                inside = True
+                continue
+            if "__setup_calls_end__" in line:
+                break
+            if not inside or "resumed>" in line:
+                continue
+            m = re.match(r"^(?:\[pid\s+\d+\]\s+|\d+\s+)?([a-z_0-9]+)\(", line)
+            if m:
+                counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("kind", sorted(CALL_BOUNDS))
+def test_system_calls_per_set_up(kind: str, tmp_path: Any) -> None:
+    """The client's system calls per connect + close (strace -f, the
+    measured cycles only) stay within the bound, and its loop turns (epoll
+    waits) too: the wait for COMM_UP is gone when the peer answered within
+    connectx(), and nothing is set or read twice."""
+    if shutil.which("strace") is None:
+        pytest.fail("strace is needed (apt-get install strace)")
+    n = 20
+    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(128)
+    port = lst.getsockname()[1]
+    stop = threading.Event()
+
+    def serve() -> None:
+        lst.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = lst.accept()
+            except socket.timeout:
+                continue
+            conn.settimeout(10)
+            conn.recv(64)  # the client's end (SHUTDOWN: end of file) first
+            conn.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    log = os.environ.get("SETUP_CALLS_LOG") or str(tmp_path / "strace.log")
+    script = os.path.join(os.path.dirname(__file__), "workloads", "setup_calls.py")
+    try:
+        subprocess.run(["strace", "-f", "-o", log, sys.executable, script, kind, str(port),
+                        str(n)], check=True, timeout=120, capture_output=True)
+    finally:
+        stop.set()
+        th.join()
+        lst.close()
+    counts = _count_between_marks(log)
+    calls = sum(counts.values()) / n
+    turns = sum(counts.get(w, 0) for w in _WAITS) / n
+    assert calls <= CALL_BOUNDS[kind], (calls, counts)
+    assert turns <= TURN_BOUNDS[kind], (turns, counts)
+    # the set-up's own calls, once each: one socket, one connect, one close
+    assert counts.get("socket", 0) == n and counts.get("close", 0) == n, counts

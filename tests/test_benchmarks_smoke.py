@@ -78,3 +78,19 @@ def test_shim_calls_compares_the_shim_with_pysctp():
     assert str(sctp.__file__) in out  # the shim ran
     assert "site-packages/sctp.py" in out  # PySCTP 0.7.3 ran, not the shim
     assert "shim / pysctp send_us" in out and "shim / pysctp recv_us" in out
+
+
+def test_setup_cycles_runs_every_kind():
+    """benchmarks/setup_cycles.py (README 7b's alternating set-up harness)
+    runs each kind a few cycles and reports a median and no failed set-up.
+    No timing is checked."""
+    kinds = ["c", "asyncio", "uvloop", "highlevel", "tcp"]
+    proc = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "benchmarks", "setup_cycles.py"),
+         ",".join(kinds), "1", "10", "smoke"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for kind in kinds:
+        assert f"smoke rep 0 {kind} " in proc.stdout, proc.stdout
+    assert proc.stdout.count("fails 0") == len(kinds), proc.stdout
