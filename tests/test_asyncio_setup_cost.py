@@ -15,6 +15,8 @@ cost, shown by behaviour (no timing), on asyncio and uvloop.
   transport's peername is accept()'s address, also after the association
   ended; the client's system calls and loop turns per connect + close,
   counted under strace, stay within upper bounds.
+- The server never calls accept() on an empty queue (Linux's SCTP accept()
+  then sleeps until the next timer tick, nonblocking or not).
 """
 
 from __future__ import annotations
@@ -300,3 +302,53 @@ def test_system_calls_per_set_up(kind: str, tmp_path: Any) -> None:
     assert turns <= TURN_BOUNDS[kind], (turns, counts)
     # the set-up's own calls, once each: one socket, one connect, one close
     assert counts.get("socket", 0) == n and counts.get("close", 0) == n, counts
+
+
+class CountingListener(socket.socket):
+    """A listening SCTP socket that counts the accept() calls that found
+    the queue empty."""
+
+    empty_accepts = 0
+
+    def accept(self) -> Tuple[socket.socket, Any]:
+        try:
+            return super().accept()
+        except BlockingIOError:
+            self.empty_accepts += 1
+            raise
+
+
+def test_server_never_accepts_from_an_empty_queue(run: Callable[..., Any]) -> None:
+    """Linux's SCTP accept() on an empty queue sleeps until the next timer
+    tick even on a nonblocking socket (4-10 ms per wake-up of the server):
+    the server asks poll() before each accept past the first of a wake-up,
+    and so never calls accept() to learn that the queue is empty. Clients
+    one at a time (one association per wake-up) and in a burst (several)."""
+
+    async def main() -> None:
+        lsock = CountingListener(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        lsock.bind(("127.0.0.1", 0))
+        server = await aiosctp.create_sctp_server(aiosctp.SCTPProtocol, sock=lsock)
+        port = lsock.getsockname()[1]
+        clients: List[Tuple[Any, Any]] = []
+        try:
+            for _ in range(5):
+                clients.append(await aiosctp.create_sctp_connection(
+                    aiosctp.SCTPProtocol, "127.0.0.1", port))
+                await asyncio.sleep(0.01)
+            clients += await asyncio.gather(*(
+                aiosctp.create_sctp_connection(aiosctp.SCTPProtocol, "127.0.0.1", port)
+                for _ in range(5)))
+            for _ in range(100):
+                if len(server._transports) == 10:
+                    break
+                await asyncio.sleep(0.01)
+            assert len(server._transports) == 10
+            assert lsock.empty_accepts == 0
+        finally:
+            for t, _ in clients:
+                t.close()
+            server.close()
+            await server.wait_closed()
+
+    run(main())
