@@ -282,16 +282,10 @@ def _check_timeout(timeout: object) -> Optional[float]:
 
 
 def _new_socket(family: int, kind: int) -> socket.socket:
-    """An SCTP socket made nonblocking by socket() itself (no extra call),
-    with SCTP_RECVRCVINFO on (the transport reads each message's stream,
-    PPID and association from it)."""
-    sock = _nosctp.sctp_socket(family, kind | socket.SOCK_NONBLOCK)
-    try:
-        _sctp.setsockopt_int(sock.fileno(), _SCTP_RECVRCVINFO, 1)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+    """An SCTP socket made nonblocking by socket() itself (no extra call).
+    Each message's receive information is switched on with the
+    subscription (_subscribe)."""
+    return _nosctp.sctp_socket(family, kind | socket.SOCK_NONBLOCK)
 
 
 def _peername(status: lowlevel.Status) -> Optional[Dict[str, Any]]:
@@ -323,16 +317,28 @@ _SUBSCRIPTIONS: Dict[AbstractSet[Type[events.Event]], bytes] = {}
 
 def _subscribe(sock: socket.socket, wanted: AbstractSet[Type[events.Event]]) -> None:
     """Subscribe to what the caller asked for and what the transport needs,
-    in one system call where the kernel allows (options.set_events; the
-    struct it sends is built once per set)."""
+    and switch on each message's receive information (stream, PPID,
+    association), all in one system call where the kernel allows: the
+    whole struct sctp_event_subscribe, built once per set, whose first
+    byte (data_io) asks for SCTP_SNDRCV with each message; no separate
+    SCTP_RECVRCVINFO. Else one SCTP_EVENT call per type, and
+    SCTP_RECVRCVINFO."""
     sub = _SUBSCRIPTIONS.get(wanted)
-    if sub is not None and options._events_struct_ok:
-        sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, sub)
-        return
-    types = [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
-    lowlevel.set_events(sock, types)
-    if options._events_struct_ok and len(_SUBSCRIPTIONS) < 64:
-        _SUBSCRIPTIONS[frozenset(wanted)] = options._events_struct(types)
+    if sub is None:
+        types = [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
+        sub = options._events_struct(types, data_io=True)
+        if len(_SUBSCRIPTIONS) < 64:
+            _SUBSCRIPTIONS[frozenset(wanted)] = sub
+    if not options._set_events_struct(sock, sub):
+        lowlevel.set_events(sock, [t for t, on in enumerate(sub, options._SN_TYPE_BASE)
+                                   if on and t != options._SN_TYPE_BASE])
+        _receive_info(sock)
+
+
+def _receive_info(sock: socket.socket) -> None:
+    """SCTP_RECVRCVINFO on: each message's receive information whatever
+    became of the subscription's data_io byte."""
+    _sctp.setsockopt_int(sock.fileno(), _SCTP_RECVRCVINFO, 1)
 
 
 def _prepare(
@@ -594,6 +600,7 @@ async def create_sctp_connection(
         _prepare(sock, ostreams, instreams, nodelay, wanted, ours=ours)
         if configure is not None:
             configure(sock)
+            _receive_info(sock)  # whatever the hook subscribed
         assoc_id = ostreams_up = instreams_up = 0
         if status is None:
             if local:

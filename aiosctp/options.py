@@ -714,14 +714,43 @@ _EVENTS_STRUCT_LEN = _uapi.SCTP_SEND_FAILED_EVENT - _SN_TYPE_BASE + 1
 _events_struct_ok: Optional[bool] = None
 
 
-def _events_struct(event_types: Iterable[int]) -> bytes:
+def _events_struct(event_types: Iterable[int], data_io: bool = False) -> bytes:
     """struct sctp_event_subscribe with these (checked) types on. SCTP_SEND_FAILED
     (the deprecated form of SCTP_SEND_FAILED_EVENT) stays off unless given:
-    both decode to events.SendFailed."""
+    both decode to events.SendFailed. ``data_io``: the first byte, each
+    message's SCTP_SNDRCV receive information."""
     sub = bytearray(_EVENTS_STRUCT_LEN)
     for t in event_types:
         sub[t - _SN_TYPE_BASE] = 1
+    sub[0] = data_io
     return bytes(sub)
+
+
+def _set_events_struct(sock: socket.socket, sub: bytes) -> bool:
+    """SCTP_EVENTS with the whole struct; False when this kernel refuses a
+    struct of that length (EINVAL the first time: it then takes one
+    SCTP_EVENT call per type, and is not asked again)."""
+    global _events_struct_ok
+    if _events_struct_ok is False:
+        return False
+    try:
+        sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, sub)
+    except OSError as exc:
+        if exc.errno != errno.EINVAL or _events_struct_ok:
+            raise
+        _events_struct_ok = False
+        return False
+    _events_struct_ok = True
+    return True
+
+
+def _data_io(sock: socket.socket) -> bool:
+    """Whether SCTP_SNDRCV receive information is on (the first byte of
+    the socket's struct sctp_event_subscribe)."""
+    try:
+        return sock.getsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, 1) != b"\0"
+    except OSError:
+        return False
 
 
 def set_events(sock: socket.socket, event_types: Iterable[int]) -> None:
@@ -731,24 +760,19 @@ def set_events(sock: socket.socket, event_types: Iterable[int]) -> None:
     whole ``struct sctp_event_subscribe`` (Linux 5.x and later take all 14
     bytes). A kernel with a shorter struct refuses it (``EINVAL``): then one
     SCTP_EVENT call per type, on and off. ``SCTP_DATA_IO_EVENT`` (the old
-    SCTP_SNDRCV ancillary data) is not a notification and is refused."""
-    global _events_struct_ok
+    SCTP_SNDRCV ancillary data) is not a notification and is refused; it is
+    left as it was (the aiosctp transports take each message's receive
+    information from it)."""
     wanted = set()
     for t in event_types:
         t = _int(t, "event_type")
         if not _SN_TYPE_BASE < t < _SN_TYPE_BASE + _EVENTS_STRUCT_LEN:
             raise ValueError(f"not a notification type: {t}")
         wanted.add(t)
-    if _events_struct_ok is not False:
-        try:
-            sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, _events_struct(wanted))
-        except OSError as exc:
-            if exc.errno != errno.EINVAL or _events_struct_ok:
-                raise
-            _events_struct_ok = False
-        else:
-            _events_struct_ok = True
-            return
+    if _events_struct_ok is not False and _set_events_struct(
+        sock, _events_struct(wanted, _data_io(sock))
+    ):
+        return
     for t in range(_SN_TYPE_BASE + 1, _SN_TYPE_BASE + _EVENTS_STRUCT_LEN):
         if t == _sctp.SCTP_SEND_FAILED:
             continue

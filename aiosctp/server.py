@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import select
 import socket
 from typing import (
@@ -25,7 +26,7 @@ from typing import (
     Union,
 )
 
-from . import lowlevel
+from . import _sctp, lowlevel
 from .connection import (
     AddrSpec,
     Configure,
@@ -33,6 +34,7 @@ from .connection import (
     _check_sock,
     _deliver_set,
     _new_socket,
+    _receive_info,
     ProtocolFactory,
     _addr_specs,
     _remote_specs,
@@ -55,7 +57,7 @@ from .connection import (
     _ev,
 )
 from .demux import Demux, Dropped
-from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _Owner
+from .transport import DEFAULT_MAX_MESSAGE_SIZE, SCTPTransport, _Owner, _OwnedSocket
 
 if TYPE_CHECKING:
     from .highlevel import Association
@@ -65,6 +67,18 @@ __all__ = ["SCTPServer", "create_sctp_server"]
 
 _STYLES = ("one-to-one", "one-to-many")
 _ACCEPT_RETRY_DELAY = 1.0
+
+
+def _accept(sock: socket.socket) -> Tuple[socket.socket, Any]:
+    """accept() with the new socket nonblocking from accept4() itself (the
+    stdlib's accept() gives a blocking one: one ioctl more per association)."""
+    fd, addr = _sctp.accept(sock.fileno())
+    try:
+        conn = socket.socket(sock.family, sock.type | socket.SOCK_NONBLOCK, sock.proto, fileno=fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    return conn, addr
 
 
 def _queued(sock: socket.socket) -> bool:
@@ -213,7 +227,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             if n and not _queued(sock):
                 return
             try:
-                conn, addr = sock.accept()
+                conn, addr = _accept(sock)
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
             except OSError as exc:
@@ -240,10 +254,8 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         ended (getpeername() then fails with ENOTCONN): the transport's
         ``peername`` without a further call."""
         try:
-            conn.setblocking(False)
-            # NODELAY, the notifications and the rest are inherited from
-            # the listening socket: nothing to set again.
-            _widen_buffer(conn)
+            # Nonblocking from accept4(); NODELAY, the notifications and the
+            # rest are inherited from the listening socket: nothing to set.
             assoc_id = ostreams = instreams = 0
             extra = {"peername": addr}
             try:
@@ -252,8 +264,11 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
                     status.assoc_id, status.outstreams, status.instreams)
             except OSError:
                 # Already ended by the peer (what it sent, and the
-                # notifications saying so, are queued: serve them).
+                # notifications saying so, are queued: serve them; no
+                # buffer to widen).
                 pass
+            else:
+                _widen_buffer(conn)
             protocol = self._protocol_factory()
             t = SCTPTransport(
                 self._loop,
@@ -277,6 +292,8 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             except OSError:
                 conn.close()
             return
+        if isinstance(t._mux, _OwnedSocket):
+            t._mux.read_first = True
         self._transports.add(t)
         self._loop.call_soon(t._start)
 
@@ -662,6 +679,7 @@ async def create_sctp_server(
             sock.bind(("::", port, 0, 0) if sock.family == socket.AF_INET6 else ("0.0.0.0", port))
         if configure is not None:
             configure(sock)
+            _receive_info(sock)  # whatever the hook subscribed
         server = SCTPServer(
             loop,
             sock,

@@ -69,6 +69,11 @@ _SEND_BATCH = 64
 #: batches, which is also what makes a loop of send() cheap.
 SENDS_PER_TURN = 32
 
+#: The first read of an accepted association: room for what an association
+#: that has already ended has queued (COMM_UP, the authentication and
+#: address events, SHUTDOWN_COMP, the end of file) in one call.
+_FIRST_BATCH = 8
+
 _MSG_NOTIFICATION = _sctp.MSG_NOTIFICATION
 _MSG_EOR = _sctp.MSG_EOR
 _MSG_TRUNC = socket.MSG_TRUNC
@@ -211,7 +216,7 @@ class _OwnedSocket(_Mux):
     Python path whole."""
 
     __slots__ = ("credit", "_loop", "_sock", "_fd", "_reading", "_writing", "_batch", "_read",
-                 "_cut", "reading_now")
+                 "_cut", "reading_now", "read_first")
     style = "one-to-one"
     #: every read is a whole message without SCTP information (unix socket)
     _whole = False
@@ -232,8 +237,19 @@ class _OwnedSocket(_Mux):
         ] = None
         self._cut = False  # a message was cut (unix socket): the end follows
         self.reading_now = False
+        #: read what is queued before registering the reader (an accepted
+        #: association: see transport_started)
+        self.read_first = False
 
     def transport_started(self, transport: "SCTPTransport") -> None:
+        if self.read_first and not transport._reading_paused:
+            # An accepted association always has something queued (COMM_UP
+            # at least): read it now rather than register the reader and
+            # read in the next turn. One that has already ended (a short
+            # association, accepted late) is then served whole by this read
+            # and never enters the selector (no epoll_ctl ADD and DEL).
+            self._batch = _FIRST_BATCH
+            self._read_ready(transport)
         self.reading_changed(transport, transport._reading_paused)
 
     def reading_changed(self, transport: "SCTPTransport", paused: bool) -> None:

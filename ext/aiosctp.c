@@ -778,6 +778,56 @@ core_peeloff(PyObject *Py_UNUSED(module), PyObject *args)
     return PyLong_FromLong(arg.p_arg.sd);
 }
 
+/* ---- accept ---------------------------------------------------------------- */
+
+PyDoc_STRVAR(accept_doc,
+"accept(fd) -> (fd, address)\n\n"
+"accept4() once, the new descriptor nonblocking and close-on-exec (no\n"
+"further call to make it so). BlockingIOError when nothing is queued.\n"
+"The caller owns the descriptor.");
+
+struct accept_args {
+    struct sockaddr_storage ss;
+    socklen_t len;
+};
+
+static Py_ssize_t
+accept_call(int fd, int Py_UNUSED(nonblock), void *data)
+{
+    struct accept_args *a = data;
+    a->len = sizeof(a->ss);
+    return accept4(fd, (struct sockaddr *)&a->ss, &a->len,
+                   SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+static PyObject *
+core_accept(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    int fd;
+    Py_ssize_t newfd;
+    struct accept_args a;
+    PyObject *addr, *res;
+
+    if (!PyArg_ParseTuple(args, "O&:accept", aiosctp_conv_fd, &fd))
+        return NULL;
+    memset(&a, 0, sizeof(a));
+    /* GIL released: Linux's SCTP accept() may sleep a timer tick even on a
+     * nonblocking socket with an empty queue. */
+    newfd = aiosctp_call(fd, 0, 0.0, accept_call, &a, NULL);
+    if (newfd < 0)
+        return NULL;
+    addr = aiosctp_make_sockaddr((struct sockaddr *)&a.ss,
+                                 a.len < sizeof(a.ss) ? a.len : sizeof(a.ss));
+    if (addr == NULL) {
+        close((int)newfd);
+        return NULL;
+    }
+    res = Py_BuildValue("(nN)", newfd, addr);
+    if (res == NULL)
+        close((int)newfd);
+    return res;
+}
+
 /* ---- getpaddrs / getladdrs ----------------------------------------------- */
 
 static PyObject *
@@ -928,6 +978,7 @@ PyMethodDef aiosctp_core_methods[] = {
     {"bindx", core_bindx, METH_VARARGS, bindx_doc},
     {"connectx", core_connectx, METH_VARARGS, connectx_doc},
     {"peeloff", core_peeloff, METH_VARARGS, peeloff_doc},
+    {"accept", core_accept, METH_VARARGS, accept_doc},
     {"getpaddrs", core_getpaddrs, METH_VARARGS, getpaddrs_doc},
     {"getladdrs", core_getladdrs, METH_VARARGS, getladdrs_doc},
     {"get_assoc_ids", core_get_assoc_ids, METH_VARARGS, get_assoc_ids_doc},
