@@ -69,10 +69,13 @@ _STYLES = ("one-to-one", "one-to-many")
 _ACCEPT_RETRY_DELAY = 1.0
 
 
-def _accept(sock: socket.socket) -> Tuple[socket.socket, Any]:
+def _accept(sock: socket.socket, ask_first: bool = False) -> Tuple[socket.socket, Any]:
     """accept() with the new socket nonblocking from accept4() itself (the
-    stdlib's accept() gives a blocking one: one ioctl more per association)."""
-    fd, addr = _sctp.accept(sock.fileno())
+    stdlib's accept() gives a blocking one: one ioctl more per association).
+    ``ask_first``: poll() first, BlockingIOError if nothing is queued
+    (Linux's SCTP accept() on an empty queue sleeps until the next timer
+    tick, nonblocking or not)."""
+    fd, addr = _sctp.accept(sock.fileno(), ask_first)
     try:
         conn = socket.socket(sock.family, sock.type | socket.SOCK_NONBLOCK, sock.proto, fileno=fd)
     except BaseException:
@@ -80,17 +83,6 @@ def _accept(sock: socket.socket) -> Tuple[socket.socket, Any]:
         raise
     return conn, addr
 
-
-def _queued(sock: socket.socket) -> bool:
-    """Whether an association waits on the listening ``sock`` (a poll()
-    that answers at once); True when poll() fails, so that accept() says
-    what is wrong."""
-    p = select.poll()
-    p.register(sock.fileno(), select.POLLIN)
-    try:
-        return bool(p.poll(0))
-    except OSError:
-        return True
 
 
 class SCTPServer(asyncio.AbstractServer, _Owner):
@@ -222,12 +214,10 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
             # timer tick even when nonblocking (sctp_wait_for_accept calls
             # schedule_timeout(0) in TASK_INTERRUPTIBLE): 4-10 ms per
             # wake-up, where TCP returns EAGAIN at once. So past the first
-            # accept (the loop just saw the socket readable), ask poll()
-            # (~1 us, no sleep) whether another association is queued.
-            if n and not _queued(sock):
-                return
+            # accept (the loop just saw the socket readable), poll() first
+            # (no sleep) whether another association is queued.
             try:
-                conn, addr = _accept(sock)
+                conn, addr = _accept(sock, n > 0)
             except (BlockingIOError, InterruptedError, ConnectionAbortedError):
                 return
             except OSError as exc:

@@ -781,10 +781,13 @@ core_peeloff(PyObject *Py_UNUSED(module), PyObject *args)
 /* ---- accept ---------------------------------------------------------------- */
 
 PyDoc_STRVAR(accept_doc,
-"accept(fd) -> (fd, address)\n\n"
+"accept(fd, ask_first=False) -> (fd, address)\n\n"
 "accept4() once, the new descriptor nonblocking and close-on-exec (no\n"
 "further call to make it so). BlockingIOError when nothing is queued.\n"
-"The caller owns the descriptor.");
+"ask_first: poll() first, and accept only when an association is queued\n"
+"(Linux's SCTP accept() on an empty queue sleeps until the next timer\n"
+"tick, nonblocking or not). On a blocking socket accept4() waits, as\n"
+"accept() does. The caller owns the descriptor.");
 
 struct accept_args {
     struct sockaddr_storage ss;
@@ -803,13 +806,26 @@ accept_call(int fd, int Py_UNUSED(nonblock), void *data)
 static PyObject *
 core_accept(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    int fd;
+    int fd, ask_first = 0;
     Py_ssize_t newfd;
     struct accept_args a;
     PyObject *addr, *res;
 
-    if (!PyArg_ParseTuple(args, "O&:accept", aiosctp_conv_fd, &fd))
+    if (!PyArg_ParseTuple(args, "O&|p:accept", aiosctp_conv_fd, &fd, &ask_first))
         return NULL;
+    if (ask_first) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int r;
+        do {
+            r = poll(&pfd, 1, 0);
+        } while (r < 0 && errno == EINTR && PyErr_CheckSignals() == 0);
+        if (r < 0)
+            return PyErr_Occurred() ? NULL : PyErr_SetFromErrno(PyExc_OSError);
+        /* nothing queued: say so as accept4() would, without its sleep;
+         * an error condition (POLLERR...) is left to accept4() to report */
+        if (r == 0)
+            return aiosctp_set_errno(EAGAIN);
+    }
     memset(&a, 0, sizeof(a));
     /* GIL released: Linux's SCTP accept() may sleep a timer tick even on a
      * nonblocking socket with an empty queue. */

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, List, Set, Tuple
 import pytest
 
 import aiosctp
-from aiosctp import Association, AssociationClosed, events, lowlevel
+from aiosctp import Association, AssociationClosed, _sctp, events, lowlevel
 
 STYLES = ["one-to-one", "one-to-many"]
 
@@ -159,6 +159,47 @@ def test_sock_unconnected_and_connected(run: Callable[..., Any], style: str) -> 
         with pytest.raises(ValueError, match="SCTP"):
             await aiosctp.connect("127.0.0.1", port, sock=udp)
         udp.close()
+        server.close()
+        await server.wait_closed()
+
+    run(main())
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_plain_sockets_get_each_message_s_receive_info(run: Callable[..., Any],
+                                                       style: str) -> None:
+    """Sockets made with the stdlib alone (no SCTP_RECVRCVINFO set) given as
+    ``sock=``, and a ``configure`` hook that subscribes on its own (which
+    rewrites struct sctp_event_subscribe, data_io byte included): every
+    message still arrives with its stream and PPID, both ways. (A plain
+    ``sock=`` got no receive information before: stream 0, PPID 0.)"""
+
+    def own_subscription(sock: socket.socket) -> None:
+        # every notification, written as a whole struct with data_io off
+        # (as code written for PySCTP's event_subscribe would)
+        sub = bytearray(14)
+        for cls in events.ALL:
+            sub[cls.event_type - _sctp.SCTP_DATA_IO_EVENT] = 1
+        sock.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, bytes(sub))
+
+    async def main() -> None:
+        kind = socket.SOCK_SEQPACKET if style == "one-to-many" else socket.SOCK_STREAM
+        lsock = socket.socket(socket.AF_INET, kind, socket.IPPROTO_SCTP)
+        lsock.bind(("127.0.0.1", 0))
+        server = await aiosctp.serve(echo, sock=lsock)
+        port = port_of(server)
+        for how in ("sock", "configure"):
+            if how == "sock":
+                plain = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+                assoc = await aiosctp.connect("127.0.0.1", port, sock=plain)
+            else:
+                assoc = await aiosctp.connect("127.0.0.1", port, configure=own_subscription)
+            for stream, ppid in ((3, 42), (7, 0xFFFFFFFF)):
+                await assoc.send(b"x%d" % stream, stream=stream, ppid=ppid)
+                # echoed on the stream and PPID it came with
+                msg = await asyncio.wait_for(assoc.recv(), 10)
+                assert (msg.data, msg.stream, msg.ppid) == (b"x%d" % stream, stream, ppid)
+            await assoc.close()
         server.close()
         await server.wait_closed()
 

@@ -35,6 +35,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import pytest
 
 import aiosctp
+from aiosctp import connection
+from aiosctp import server as server_module
 
 
 class Ending(aiosctp.SCTPProtocol):
@@ -185,8 +187,6 @@ def test_same_loop_server_has_the_association_first(run: Callable[..., Any],
         server.close()
         await server.wait_closed()
         # closed: no longer a server of this loop
-        from aiosctp import connection
-
         assert port not in connection._serving_ports.get(id(asyncio.get_running_loop()), {})
 
     run(main())
@@ -304,29 +304,85 @@ def test_system_calls_per_set_up(kind: str, tmp_path: Any) -> None:
     assert counts.get("socket", 0) == n and counts.get("close", 0) == n, counts
 
 
-class CountingListener(socket.socket):
-    """A listening SCTP socket that counts the accept() calls that found
-    the queue empty."""
+@pytest.mark.parametrize("kind", ["asyncio", "uvloop"])
+def test_server_calls_per_association_ended_before_accept(kind: str, tmp_path: Any) -> None:
+    """Associations that ended before the server accepted them (short ones,
+    accepted late): the server reads each once, before registering a
+    reader, finds it over and closes it. No reader registered and removed
+    (epoll_ctl), no ioctl (accept4 makes it nonblocking), no SO_RCVBUF read
+    and widened for an association that is gone, one recvmmsg. Before: per
+    association ioctl 1, epoll_ctl 2, recvmmsg 2, getsockopt 2, setsockopt
+    1. Every association still gets connection_made and connection_lost."""
+    if shutil.which("strace") is None:
+        pytest.fail("strace is needed (apt-get install strace)")
+    n = 20
+    log = str(tmp_path / "strace.log")
+    script = os.path.join(os.path.dirname(__file__), "workloads", "accept_calls.py")
+    with subprocess.Popen(["strace", "-f", "-o", log, sys.executable, script, kind, str(n)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None and proc.stdin is not None
+        port = int(proc.stdout.readline())
+        for _ in range(n):
+            c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+            c.settimeout(10)
+            c.connect(("127.0.0.1", port))
+            c.close()  # SHUTDOWN: the server's kernel answers it unaccepted
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+        made, lost = map(int, proc.stdout.readline().split())
+        proc.stdin.close()
+        assert proc.wait(60) == 0
+    assert (made, lost) == (n, n)
+    counts = _count_between_marks(log)
+    assert counts.get("accept4", 0) == n, counts
+    assert counts.get("recvmmsg", 0) == n, counts
+    # (uvloop: libuv's FIONBIO on the listener it registers)
+    assert counts.get("ioctl", 0) <= (kind == "uvloop"), counts
+    assert counts.get("setsockopt", 0) == 0, counts
+    assert counts.get("getsockopt", 0) == n, counts  # SCTP_STATUS (it is over)
+    # the listener's own reader at most (uvloop: libuv's bookkeeping of it)
+    assert counts.get("epoll_ctl", 0) <= 4, counts
+    # per association: accept4, getsockname twice (CPython's check of the
+    # descriptor it wraps, and the transport's sockname), SCTP_STATUS, poll
+    # (is another queued?), recvmmsg, close: 7 (13 before)
+    mine = ("accept4", "getsockname", "getsockopt", "setsockopt", "ioctl", "poll",
+            "recvmmsg", "epoll_ctl", "close")
+    assert sum(counts.get(k, 0) for k in mine) <= 7 * n + 6, counts
 
-    empty_accepts = 0
 
-    def accept(self) -> Tuple[socket.socket, Any]:
+class CountingAccept:
+    """The server's accept, counting the accept4() calls that found the
+    queue empty."""
+
+    def __init__(self) -> None:
+        self.empty_accepts = 0
+        self.accepts = 0
+        self.real = server_module._accept
+
+    def __call__(self, sock: socket.socket, ask_first: bool = False) -> Tuple[socket.socket, Any]:
         try:
-            return super().accept()
+            got = self.real(sock, ask_first)
         except BlockingIOError:
-            self.empty_accepts += 1
+            if not ask_first:  # (else poll() said so, and accept4 was not called)
+                self.empty_accepts += 1
             raise
+        self.accepts += 1
+        return got
 
 
-def test_server_never_accepts_from_an_empty_queue(run: Callable[..., Any]) -> None:
+def test_server_never_accepts_from_an_empty_queue(run: Callable[..., Any],
+                                                  monkeypatch: Any) -> None:
     """Linux's SCTP accept() on an empty queue sleeps until the next timer
     tick even on a nonblocking socket (4-10 ms per wake-up of the server):
     the server asks poll() before each accept past the first of a wake-up,
     and so never calls accept() to learn that the queue is empty. Clients
     one at a time (one association per wake-up) and in a burst (several)."""
 
+    counting = CountingAccept()
+    monkeypatch.setattr(server_module, "_accept", counting)
+
     async def main() -> None:
-        lsock = CountingListener(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
         lsock.bind(("127.0.0.1", 0))
         server = await aiosctp.create_sctp_server(aiosctp.SCTPProtocol, sock=lsock)
         port = lsock.getsockname()[1]
@@ -344,7 +400,8 @@ def test_server_never_accepts_from_an_empty_queue(run: Callable[..., Any]) -> No
                     break
                 await asyncio.sleep(0.01)
             assert len(server._transports) == 10
-            assert lsock.empty_accepts == 0
+            assert counting.accepts == 10
+            assert counting.empty_accepts == 0
         finally:
             for t, _ in clients:
                 t.close()

@@ -402,6 +402,23 @@ def test_interleaving_needs_sysctl_and_fragment_interleave(mk: Sockets) -> None:
 # ---- INITMSG and STATUS ------------------------------------------------------------------
 
 
+def test_set_events_keeps_the_receive_info_byte(mk: Sockets) -> None:
+    """set_events() sets exactly the notifications asked for and leaves
+    data_io (each message's SCTP_SNDRCV, which the aiosctp transports use
+    as their receive information) as it was, on or off."""
+    s = mk()
+    for data_io in (1, 0):
+        sub = bytearray(14)
+        sub[0] = data_io
+        s.setsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, bytes(sub))
+        o.set_events(s, [_sctp.SCTP_ASSOC_CHANGE, _sctp.SCTP_SHUTDOWN_EVENT])
+        got = s.getsockopt(_sctp.SOL_SCTP, _sctp.SCTP_EVENTS, 14)
+        assert got[0] == data_io
+        assert o.get_event(s, _sctp.SCTP_ASSOC_CHANGE)
+        assert o.get_event(s, _sctp.SCTP_SHUTDOWN_EVENT)
+        assert not o.get_event(s, _sctp.SCTP_PEER_ADDR_CHANGE)
+
+
 def test_initmsg_round_trip(mk: Sockets) -> None:
     s = mk()
     im = o.get_initmsg(s)

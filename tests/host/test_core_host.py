@@ -10,11 +10,13 @@ a time limit, so a regression fails one test instead of the run."""
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -258,3 +260,77 @@ def test_info_types_are_struct_sequences() -> None:
     nxt = _sctp.NxtInfo((2, 0, 46, 100, 7))
     assert (nxt.stream, nxt.ppid, nxt.length) == (2, 46, 100)
 
+
+
+# ---- accept (the server's accept4: nonblocking and close-on-exec at once) ----
+
+
+def test_accept_gives_a_nonblocking_close_on_exec_descriptor(tmp_path: Any) -> None:
+    import fcntl
+    import os
+    import socket
+
+    from aiosctp import _sctp
+    from aiosctp.server import _accept
+
+    path = str(tmp_path / "l")
+    lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lst.bind(path)
+    lst.listen(4)
+    lst.setblocking(False)
+    try:
+        with pytest.raises(BlockingIOError):
+            _sctp.accept(lst.fileno())  # nothing queued: EAGAIN, at once
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(path)
+        fd, addr = _sctp.accept(lst.fileno())
+        assert fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK
+        assert fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        os.close(fd)
+        c2 = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c2.connect(path)
+        conn, _ = _accept(lst)  # wrapped without a further call to unblock it
+        assert conn.type == socket.SOCK_STREAM and conn.gettimeout() == 0.0
+        assert fcntl.fcntl(conn.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK
+        conn.close()
+        c.close()
+        c2.close()
+    finally:
+        lst.close()
+    with pytest.raises(OSError) as e:
+        _sctp.accept(lst.fileno() if lst.fileno() >= 0 else 10**6)
+    assert e.value.errno == errno.EBADF
+    with pytest.raises(TypeError):
+        _sctp.accept("3")  # type: ignore[arg-type]
+    r, w = os.pipe()
+    try:
+        with pytest.raises(OSError) as e:
+            _sctp.accept(r)
+        assert e.value.errno == errno.ENOTSOCK
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_accept_asks_poll_first_when_told(tmp_path: Any) -> None:
+    """accept(fd, True): BlockingIOError from poll() on an empty queue, an
+    association when one is queued."""
+    import socket
+
+    from aiosctp import _sctp
+
+    path = str(tmp_path / "l")
+    lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lst.bind(path)
+    lst.listen(4)
+    try:
+        # a blocking listener: without ask_first this accept would wait
+        with pytest.raises(BlockingIOError):
+            _sctp.accept(lst.fileno(), True)
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.connect(path)
+        fd, _ = _sctp.accept(lst.fileno(), True)
+        os.close(fd)
+        c.close()
+    finally:
+        lst.close()
