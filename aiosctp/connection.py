@@ -306,7 +306,6 @@ def _peername(status: lowlevel.Status) -> Optional[Dict[str, Any]]:
     return {"peername": addr}
 
 
-_SCTP_RECVRCVINFO = 32  # linux/sctp.h
 _ASSOC_CHANGE = _sctp.SCTP_ASSOC_CHANGE
 _CONNECTING = (lowlevel.AssocState.COOKIE_WAIT, lowlevel.AssocState.COOKIE_ECHOED)
 
@@ -338,7 +337,7 @@ def _subscribe(sock: socket.socket, wanted: AbstractSet[Type[events.Event]]) -> 
 def _receive_info(sock: socket.socket) -> None:
     """SCTP_RECVRCVINFO on: each message's receive information whatever
     became of the subscription's data_io byte."""
-    _sctp.setsockopt_int(sock.fileno(), _SCTP_RECVRCVINFO, 1)
+    _sctp.setsockopt_int(sock.fileno(), _sctp.SCTP_RECVRCVINFO, 1)
 
 
 def _prepare(

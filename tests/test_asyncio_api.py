@@ -167,12 +167,14 @@ def test_sock_unconnected_and_connected(run: Callable[..., Any], style: str) -> 
 
 @pytest.mark.parametrize("style", STYLES)
 def test_plain_sockets_get_each_message_s_receive_info(run: Callable[..., Any],
-                                                       style: str) -> None:
+                                                       style: str, monkeypatch: Any) -> None:
     """Sockets made with the stdlib alone (no SCTP_RECVRCVINFO set) given as
-    ``sock=``, and a ``configure`` hook that subscribes on its own (which
-    rewrites struct sctp_event_subscribe, data_io byte included): every
-    message still arrives with its stream and PPID, both ways. (A plain
-    ``sock=`` got no receive information before: stream 0, PPID 0.)"""
+    ``sock=``, a ``configure`` hook that subscribes on its own (which
+    rewrites struct sctp_event_subscribe, data_io byte included), and the
+    subscription of a kernel that refuses the whole struct (one SCTP_EVENT
+    per type, then SCTP_RECVRCVINFO): every message still arrives with its
+    stream and PPID, both ways. (A plain ``sock=`` got no receive
+    information before: stream 0, PPID 0.)"""
 
     def own_subscription(sock: socket.socket) -> None:
         # every notification, written as a whole struct with data_io off
@@ -188,12 +190,18 @@ def test_plain_sockets_get_each_message_s_receive_info(run: Callable[..., Any],
         lsock.bind(("127.0.0.1", 0))
         server = await aiosctp.serve(echo, sock=lsock)
         port = port_of(server)
-        for how in ("sock", "configure"):
+        for how in ("sock", "configure", "per type"):
             if how == "sock":
                 plain = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
                 assoc = await aiosctp.connect("127.0.0.1", port, sock=plain)
-            else:
+            elif how == "configure":
                 assoc = await aiosctp.connect("127.0.0.1", port, configure=own_subscription)
+            else:
+                monkeypatch.setattr(aiosctp.options, "_events_struct_ok", False)
+                assoc = await aiosctp.connect("127.0.0.1", port)
+                sock = assoc.transport.get_extra_info("socket")
+                assert lowlevel.get_event(sock, _sctp.SCTP_SHUTDOWN_EVENT)
+                assert not lowlevel.get_event(sock, _sctp.SCTP_SENDER_DRY_EVENT)
             for stream, ppid in ((3, 42), (7, 0xFFFFFFFF)):
                 await assoc.send(b"x%d" % stream, stream=stream, ppid=ppid)
                 # echoed on the stream and PPID it came with
