@@ -35,6 +35,7 @@ from typing import (
     Sequence,
     Type,
     Union,
+    cast,
     overload,
 )
 from types import TracebackType
@@ -187,10 +188,13 @@ class _AssociationProtocol(SCTPProtocol):
     __slots__ = ("association", "_on_made")
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, max_queue: int,
+        self, loop: Optional[asyncio.AbstractEventLoop], max_queue: int,
         on_made: Optional[Callable[["Association"], None]] = None,
         max_notifications: int = DEFAULT_MAX_NOTIFICATIONS,
     ) -> None:
+        """``loop`` None: the transport's, at connection_made (connect()
+        does not ask for the running loop twice: each ask is a getpid()
+        system call)."""
         self.association = Association(loop, self, max_queue, max_notifications)
         self._on_made = on_made
 
@@ -235,10 +239,11 @@ class Association:
     )
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, protocol: _AssociationProtocol, max_queue: int,
-        max_notifications: int = DEFAULT_MAX_NOTIFICATIONS,
+        self, loop: Optional[asyncio.AbstractEventLoop], protocol: _AssociationProtocol,
+        max_queue: int, max_notifications: int = DEFAULT_MAX_NOTIFICATIONS,
     ) -> None:
-        self._loop = loop
+        # None: the transport's, from _made on (nothing waits before it)
+        self._loop = cast(asyncio.AbstractEventLoop, loop)
         self._protocol = protocol
         self._transport: Optional[SCTPTransport] = None
         self._queue: Deque[Message] = _NOTHING  # a deque from the first message on
@@ -278,6 +283,7 @@ class Association:
 
     def _made(self, transport: SCTPTransport) -> None:
         self._transport = transport
+        self._loop = transport._loop
 
     def _message(self, data: bytes, info: MessageInfo) -> None:
         t = self._transport
@@ -582,10 +588,9 @@ class Connect:
         self._association: Optional[Association] = None
 
     async def _connect(self) -> Association:
-        loop = asyncio.get_running_loop()
         max_queue, max_notifications = self._max_queue, self._max_notifications
         _, protocol = await create_sctp_connection(
-            lambda: _AssociationProtocol(loop, max_queue, None, max_notifications),
+            lambda: _AssociationProtocol(None, max_queue, None, max_notifications),
             self._host,
             self._port,
             **self._options,
