@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import select
 import socket
 from typing import (
     TYPE_CHECKING,
@@ -82,7 +81,6 @@ def _accept(sock: socket.socket, ask_first: bool = False) -> Tuple[socket.socket
         os.close(fd)
         raise
     return conn, addr
-
 
 
 class SCTPServer(asyncio.AbstractServer, _Owner):
