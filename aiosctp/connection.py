@@ -324,20 +324,32 @@ def _subscribe(sock: socket.socket, wanted: AbstractSet[Type[events.Event]]) -> 
     SCTP_RECVRCVINFO."""
     sub = _SUBSCRIPTIONS.get(wanted)
     if sub is None:
-        types = [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
-        sub = options._events_struct(types, data_io=True)
+        sub = options._events_struct(_event_types(wanted), data_io=True)
         if len(_SUBSCRIPTIONS) < 64:
             _SUBSCRIPTIONS[frozenset(wanted)] = sub
     if not options._set_events_struct(sock, sub):
-        lowlevel.set_events(sock, [t for t, on in enumerate(sub, options._SN_TYPE_BASE)
-                                   if on and t != options._SN_TYPE_BASE])
+        lowlevel.set_events(sock, _event_types(wanted))
         _receive_info(sock)
+
+
+def _event_types(wanted: AbstractSet[Type[events.Event]]) -> List[int]:
+    """The notification types of the subscription: what the caller asked
+    for and what the transport needs."""
+    return [cls.event_type for cls in (wanted | events.TRANSPORT_NEEDS)]
 
 
 def _receive_info(sock: socket.socket) -> None:
     """SCTP_RECVRCVINFO on: each message's receive information whatever
     became of the subscription's data_io byte."""
     _sctp.setsockopt_int(sock.fileno(), _sctp.SCTP_RECVRCVINFO, 1)
+
+
+def _configure(sock: socket.socket, configure: Optional[Configure]) -> None:
+    """The caller's hook, then the receive information on again, whatever
+    the hook subscribed (the transport cannot do without it)."""
+    if configure is not None:
+        configure(sock)
+        _receive_info(sock)
 
 
 def _prepare(
@@ -597,9 +609,7 @@ async def create_sctp_connection(
     fd = sock.fileno()
     try:
         _prepare(sock, ostreams, instreams, nodelay, wanted, ours=ours)
-        if configure is not None:
-            configure(sock)
-            _receive_info(sock)  # whatever the hook subscribed
+        _configure(sock, configure)
         assoc_id = ostreams_up = instreams_up = 0
         if status is None:
             if local:

@@ -35,7 +35,6 @@ from typing import (
     Sequence,
     Type,
     Union,
-    cast,
     overload,
 )
 from types import TracebackType
@@ -188,14 +187,11 @@ class _AssociationProtocol(SCTPProtocol):
     __slots__ = ("association", "_on_made")
 
     def __init__(
-        self, loop: Optional[asyncio.AbstractEventLoop], max_queue: int,
+        self, max_queue: int,
         on_made: Optional[Callable[["Association"], None]] = None,
         max_notifications: int = DEFAULT_MAX_NOTIFICATIONS,
     ) -> None:
-        """``loop`` None: the transport's, at connection_made (connect()
-        does not ask for the running loop twice: each ask is a getpid()
-        system call)."""
-        self.association = Association(loop, self, max_queue, max_notifications)
+        self.association = Association(self, max_queue, max_notifications)
         self._on_made = on_made
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -238,12 +234,14 @@ class Association:
         "_peer_shutdown", "_lost_waiters", "_notifications", "_max_notifications",
     )
 
+    # The transport's loop, from _made on: nothing waits before it, and
+    # connect() need not ask for the running loop (each ask is a getpid()).
+    _loop: asyncio.AbstractEventLoop
+
     def __init__(
-        self, loop: Optional[asyncio.AbstractEventLoop], protocol: _AssociationProtocol,
-        max_queue: int, max_notifications: int = DEFAULT_MAX_NOTIFICATIONS,
+        self, protocol: _AssociationProtocol, max_queue: int,
+        max_notifications: int = DEFAULT_MAX_NOTIFICATIONS,
     ) -> None:
-        # None: the transport's, from _made on (nothing waits before it)
-        self._loop = cast(asyncio.AbstractEventLoop, loop)
         self._protocol = protocol
         self._transport: Optional[SCTPTransport] = None
         self._queue: Deque[Message] = _NOTHING  # a deque from the first message on
@@ -590,7 +588,7 @@ class Connect:
     async def _connect(self) -> Association:
         max_queue, max_notifications = self._max_queue, self._max_notifications
         _, protocol = await create_sctp_connection(
-            lambda: _AssociationProtocol(None, max_queue, None, max_notifications),
+            lambda: _AssociationProtocol(max_queue, None, max_notifications),
             self._host,
             self._port,
             **self._options,
@@ -722,7 +720,7 @@ async def serve(
         task.add_done_callback(server._handler_tasks.discard)
 
     def factory() -> _AssociationProtocol:
-        return _AssociationProtocol(loop, max_queue, start, max_notifications)
+        return _AssociationProtocol(max_queue, start, max_notifications)
 
     server = await create_sctp_server(
         factory, host, port, family=family, style=style, local_addrs=local_addrs,

@@ -33,7 +33,7 @@ from .connection import (
     _check_sock,
     _deliver_set,
     _new_socket,
-    _receive_info,
+    _configure,
     ProtocolFactory,
     _addr_specs,
     _remote_specs,
@@ -463,7 +463,7 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         max_queue = _check_limit(max_queue, "max_queue")
         max_notifications = _check_limit(max_notifications, "max_notifications")
         _, protocol = await self.create_connection(
-            lambda: _AssociationProtocol(loop, max_queue, None, max_notifications),
+            lambda: _AssociationProtocol(max_queue, None, max_notifications),
             host, port, remote_addrs=remote_addrs, ostreams=ostreams, instreams=instreams,
             max_message_size=max_message_size, configure=configure, timeout=timeout,
             events=events,
@@ -665,9 +665,7 @@ async def create_sctp_server(
             lowlevel.bindx(sock, addrs)
         elif ours:
             sock.bind(("::", port, 0, 0) if sock.family == socket.AF_INET6 else ("0.0.0.0", port))
-        if configure is not None:
-            configure(sock)
-            _receive_info(sock)  # whatever the hook subscribed
+        _configure(sock, configure)
         server = SCTPServer(
             loop,
             sock,

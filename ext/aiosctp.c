@@ -803,6 +803,15 @@ accept_call(int fd, int Py_UNUSED(nonblock), void *data)
                    SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
 
+/* poll() without waiting: 1 when an association is queued (or an error
+ * condition is pending, which accept4() then reports), 0 when not. */
+static Py_ssize_t
+queued_call(int fd, int Py_UNUSED(nonblock), void *Py_UNUSED(data))
+{
+    struct pollfd pfd = {fd, POLLIN, 0};
+    return poll(&pfd, 1, 0);
+}
+
 static PyObject *
 core_accept(PyObject *Py_UNUSED(module), PyObject *args)
 {
@@ -814,15 +823,11 @@ core_accept(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O&|p:accept", aiosctp_conv_fd, &fd, &ask_first))
         return NULL;
     if (ask_first) {
-        struct pollfd pfd = {fd, POLLIN, 0};
-        int r;
-        do {
-            r = poll(&pfd, 1, 0);
-        } while (r < 0 && errno == EINTR && PyErr_CheckSignals() == 0);
+        /* the GIL kept: poll() with a zero timeout does not wait */
+        Py_ssize_t r = aiosctp_call_gil(fd, 0, -1.0, queued_call, NULL, NULL, 0);
         if (r < 0)
-            return PyErr_Occurred() ? NULL : PyErr_SetFromErrno(PyExc_OSError);
-        /* nothing queued: say so as accept4() would, without its sleep;
-         * an error condition (POLLERR...) is left to accept4() to report */
+            return NULL;
+        /* nothing queued: say so as accept4() would, without its sleep */
         if (r == 0)
             return aiosctp_set_errno(EAGAIN);
     }
