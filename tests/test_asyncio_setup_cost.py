@@ -192,6 +192,17 @@ def test_same_loop_server_has_the_association_first(run: Callable[..., Any],
     run(main())
 
 
+async def late_server(factory: Callable[[], aiosctp.SCTPProtocol]) -> Tuple[Any, int]:
+    """(a one-to-one server that listens but does not accept yet, its port):
+    associations queue, and may end, before ``start_serving()``. (With
+    start_serving=False alone they would be refused: no listen() until then.)"""
+    lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(8)
+    server = await aiosctp.create_sctp_server(factory, sock=lst, start_serving=False)
+    return server, lst.getsockname()[1]
+
+
 def test_accepted_after_the_end_knows_its_peer(run: Callable[..., Any]) -> None:
     """An association accepted after the peer had already ended it (the
     client connects and closes before the server accepts): peername is the
@@ -206,13 +217,7 @@ def test_accepted_after_the_end_knows_its_peer(run: Callable[..., Any]) -> None:
             def connection_made(self, transport: asyncio.BaseTransport) -> None:
                 accepted.set_result(transport)
 
-        # listening before the server serves (start_serving=False alone
-        # would refuse the association: no listen() until then)
-        lst = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
-        lst.bind(("127.0.0.1", 0))
-        lst.listen(8)
-        port = lst.getsockname()[1]
-        server = await aiosctp.create_sctp_server(Side, sock=lst, start_serving=False)
+        server, port = await late_server(Side)
         t, p = await aiosctp.create_sctp_connection(Up, "127.0.0.1", port)
         assert isinstance(p, Up)
         mine = t.get_extra_info("sockname")
@@ -223,6 +228,49 @@ def test_accepted_after_the_end_knows_its_peer(run: Callable[..., Any]) -> None:
         with pytest.raises(OSError):
             st.get_extra_info("socket").getpeername()
         assert st.get_extra_info("peername") == mine
+        server.close()
+        await server.wait_closed()
+
+    run(main())
+
+
+@pytest.mark.parametrize("count", [3, 20])
+def test_accepted_after_the_end_delivers_everything(run: Callable[..., Any],
+                                                    count: int) -> None:
+    """An association whose peer sent ``count`` messages and ended it before
+    the server accepted: the first read (before the reader is registered)
+    and, past its batch of 8, the reader's deliver every message with its
+    stream and PPID, in order, then the notifications up to SHUTDOWN_COMP,
+    then connection_lost(None)."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        lost: "asyncio.Future[Optional[Exception]]" = loop.create_future()
+        got: List[Tuple[bytes, int, int]] = []
+        seen: List[str] = []
+
+        class Side(aiosctp.SCTPProtocol):
+            def message_received(self, data: bytes, info: Any) -> None:
+                got.append((data, info.stream, info.ppid))
+
+            def notification_received(self, event: Any) -> None:
+                seen.append(type(event).__name__)
+
+            def connection_lost(self, exc: Optional[Exception]) -> None:
+                lost.set_result(exc)
+
+        server, port = await late_server(Side)
+        t, p = await aiosctp.create_sctp_connection(Up, "127.0.0.1", port)
+        assert isinstance(p, Up)
+        sent = [(b"m%d" % i, i % 5, 1000 + i) for i in range(count)]
+        for data, stream, ppid in sent:
+            t.send(data, stream=stream, ppid=ppid)
+        t.close()
+        await p.lost  # SHUTDOWN_COMP: all of it acknowledged by the server's kernel
+        await server.start_serving()
+        assert await asyncio.wait_for(lost, 10) is None
+        assert got == sent
+        assert seen[0] == "AssocChange" and seen[-1] == "AssocChange", seen
         server.close()
         await server.wait_closed()
 
