@@ -7,6 +7,7 @@ import asyncio
 import ipaddress
 import os
 import socket
+import weakref
 import errno
 from typing import (
     AbstractSet,
@@ -194,29 +195,31 @@ async def _resolve_all(
 _RCVBUF = 212_992  # the kernel doubles it, capped by net.core.rmem_max
 
 
-# The ports SCTPServers of this process listen on, per event loop (id):
-# {id(loop): {port: servers}}. A set-up to one of them does not return
-# before a turn in which that server can accept (see create_sctp_connection).
-_serving_ports: Dict[int, Dict[int, int]] = {}
+# The ports SCTPServers of this process listen on, per event loop:
+# {loop: {port: servers}}. A set-up to one of them does not return before a
+# turn in which that server can accept (see create_sctp_connection). Weak:
+# a loop dropped with a server still counted leaves nothing to a later loop.
+_serving_ports: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Dict[int, int]]" = \
+    weakref.WeakKeyDictionary()
 
 
 def _serving_port(loop: asyncio.AbstractEventLoop, port: int, add: bool) -> None:
     """An SCTPServer on ``loop`` starts (``add``) or stops listening on
     ``port``."""
-    ports = _serving_ports.setdefault(id(loop), {})
+    ports = _serving_ports.setdefault(loop, {})
     n = ports.get(port, 0) + (1 if add else -1)
     if n > 0:
         ports[port] = n
     else:
         ports.pop(port, None)
         if not ports:
-            _serving_ports.pop(id(loop), None)
+            _serving_ports.pop(loop, None)
 
 
 def _served_here(loop: asyncio.AbstractEventLoop, addrs: Sequence[Address]) -> bool:
     """Whether an SCTPServer on this same loop may be the peer (it listens
     on the port of one of ``addrs``)."""
-    ports = _serving_ports.get(id(loop))
+    ports = _serving_ports.get(loop)
     if not ports:
         return False
     return any(a[1] in ports for a in addrs)

@@ -187,7 +187,7 @@ def test_same_loop_server_has_the_association_first(run: Callable[..., Any],
         server.close()
         await server.wait_closed()
         # closed: no longer a server of this loop
-        assert port not in connection._serving_ports.get(id(asyncio.get_running_loop()), {})
+        assert port not in connection._serving_ports.get(asyncio.get_running_loop(), {})
 
     run(main())
 

@@ -77,3 +77,27 @@ def test_states_print_by_name() -> None:
     assert str(events.AssocChangeState.COMM_LOST) == "COMM_LOST"
     assert f"{events.PeerAddrState.ADDR_AVAILABLE}" == "ADDR_AVAILABLE"
     assert st == int(st) and isinstance(st, int)
+
+
+def test_a_dropped_loop_leaves_its_serving_ports_to_no_later_loop() -> None:
+    # the ports a loop's SCTPServers listen on make a set-up to them wait a
+    # turn; a loop dropped while a server was still counted (never closed)
+    # must not pass that on to a later loop, even one at the same address
+    import gc
+
+    from aiosctp import connection
+
+    old = asyncio.new_event_loop()
+    connection._serving_port(old, 3868, True)
+    assert connection._served_here(old, [("127.0.0.1", 3868)])
+    before = len(connection._serving_ports)
+    old.close()
+    del old
+    gc.collect()
+    assert len(connection._serving_ports) == before - 1
+    for _ in range(20):  # new loops, some likely where the old one was
+        new = asyncio.new_event_loop()
+        try:
+            assert not connection._served_here(new, [("127.0.0.1", 3868)])
+        finally:
+            new.close()
