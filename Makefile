@@ -66,7 +66,7 @@ APT_PACKAGES := user-mode-linux kmod iproute2 lksctp-tools libsctp-dev \
                 python3-venv python3-dev
 
 .PHONY: deps venv build dist docs demo test test-host test-sandbox test-pythons pythons-env wheel-env \
-        sanitizers typecheck pysctp-ref bench check-sandbox clean distclean
+        sanitizers typecheck pysctp-ref bench bench-compare check-sandbox clean distclean
 
 deps:
 	@missing=""; \
@@ -202,6 +202,17 @@ bench: deps venv build pysctp-ref
 	AIOSCTP_BENCH_HOST_CPU="$$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" \
 	  $(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
 	$(VPY) benchmarks/native.py --json benchmarks/results/native.json
+
+# One scenario of two trees in ONE boot, alternately (timings swing between
+# boots): BASE (a commit) against this tree, e.g.
+#   make bench-compare BASE=e3918ae SCENARIOS=setup
+BASE ?= HEAD
+SCENARIOS ?= setup
+ROUNDS ?= 4
+bench-compare: deps venv build
+	$(VPY) benchmarks/compare_trees.py prepare $(BASE)
+	$(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/compare_trees.py run $(BASE) . \
+	  --rounds $(ROUNDS) --scenarios $(SCENARIOS) --reps 3
 
 check-sandbox:
 	$(PYTHON) $(SANDBOX_PY) --check
