@@ -203,16 +203,16 @@ bench: deps venv build pysctp-ref
 	  $(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/run.py
 	$(VPY) benchmarks/native.py --json benchmarks/results/native.json
 
-# One scenario of two trees in ONE boot, alternately (timings swing between
-# boots): BASE (a commit) against this tree, e.g.
-#   make bench-compare BASE=e3918ae SCENARIOS=setup
+# Two trees in ONE boot, alternately (timings swing between boots): BASE (a
+# commit) against this tree, each one's own run.py with COMPARE_ARGS, e.g.
+#   make bench-compare BASE=e3918ae
 BASE ?= HEAD
-SCENARIOS ?= setup
 ROUNDS ?= 4
+COMPARE_ARGS ?= --scenarios setup --reps 3 --only c,asyncio,uvloop,highlevel,tcp-asyncio
 bench-compare: deps venv build
 	$(VPY) benchmarks/compare_trees.py prepare $(BASE)
 	$(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/compare_trees.py run $(BASE) . \
-	  --rounds $(ROUNDS) --scenarios $(SCENARIOS) --reps 3
+	  --rounds $(ROUNDS) $(COMPARE_ARGS)
 
 check-sandbox:
 	$(PYTHON) $(SANDBOX_PY) --check
