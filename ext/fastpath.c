@@ -1316,6 +1316,22 @@ queue_clear_entries(QueueObject *q)
         Py_DECREF(e[head + i].data);
 }
 
+/* The queue has just emptied: start again at the front, and give back the
+ * room of a burst (a transport that once queued many messages does not keep
+ * their entries' array for its life). */
+#define QUEUE_KEEP 64   /* entries kept across an empty queue */
+
+static void
+queue_emptied(QueueObject *q)
+{
+    q->head = 0;
+    if (q->cap > QUEUE_KEEP) {
+        PyMem_Free(q->e);
+        q->e = NULL;
+        q->cap = 0;
+    }
+}
+
 static void
 queue_dealloc(PyObject *self)
 {
@@ -1513,7 +1529,7 @@ queue_flush(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(x->data);
     }
     if (q->len == 0)
-        q->head = 0;
+        queue_emptied(q);
     return Py_BuildValue("(nn)", n, nbytes);
 }
 
@@ -1555,6 +1571,7 @@ static PyObject *
 queue_clear(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
     queue_clear_entries((QueueObject *)self);
+    queue_emptied((QueueObject *)self);
     Py_RETURN_NONE;
 }
 

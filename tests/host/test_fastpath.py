@@ -282,6 +282,50 @@ def test_send_queue_full_socket(pair) -> None:
     assert b.recv(2000)[:5] == b"00000"
 
 
+def test_send_queue_gives_back_a_burst_s_room(pair) -> None:
+    """A queue that emptied after a burst (flushed, or cleared) gives back
+    the burst's entries; a small queue keeps its room across drains."""
+    a, b = pair
+    payload = b"m" * 10  # one object: only the queue's own entries allocate
+
+    def traced(q: Any) -> int:
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        q = _sctp.SendQueue()
+        empty = traced(q)
+        for _ in range(20000):
+            q.push(payload, 0, 0, False, 0, 0, 0, 0, 1 << 16)
+        assert traced(q) - empty > 20000 * 16  # the burst's entries
+        q.clear()
+        assert traced(q) - empty < 4096
+        for _ in range(5000):
+            q.push(payload, 0, 0, False, 0, 0, 0, 0, 1 << 16)
+        def drain() -> None:
+            while True:
+                try:
+                    b.recv(100)
+                except BlockingIOError:
+                    return
+
+        while len(q):
+            try:
+                q.flush(a.fileno(), 64)
+            except BlockingIOError:
+                drain()
+        assert traced(q) - empty < 4096
+        drain()
+        for _ in range(60):  # small: its room is kept, not freed per drain
+            q.push(payload, 0, 0, False, 0, 0, 0, 0, 1 << 16)
+        kept = traced(q)  # 64 entries: ~1.8 KB
+        q.flush(a.fileno(), 64)
+        assert len(q) == 0 and traced(q) > kept - 512
+    finally:
+        tracemalloc.stop()
+
+
 def _rss_kb() -> int:
     with open("/proc/self/status") as f:
         for line in f:
