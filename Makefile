@@ -210,9 +210,7 @@ BASE ?= HEAD
 ROUNDS ?= 4
 COMPARE_ARGS ?= --scenarios setup --reps 3 --only c,asyncio,uvloop,highlevel,tcp-asyncio
 bench-compare: deps venv build
-	$(VPY) benchmarks/compare_trees.py prepare $(BASE)
-	$(SANDBOX) --timeout 3600 -- $(VPY) benchmarks/compare_trees.py run $(BASE) . \
-	  --rounds $(ROUNDS) $(COMPARE_ARGS)
+	$(VPY) benchmarks/compare_trees.py run $(BASE) . --rounds $(ROUNDS) $(COMPARE_ARGS)
 
 check-sandbox:
 	$(PYTHON) $(SANDBOX_PY) --check

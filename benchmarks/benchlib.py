@@ -230,7 +230,8 @@ class Proc:
 
     def wait(self, timeout: float) -> Optional[int]:
         try:
-            return self.p.wait(timeout=timeout)
+            rc: int = self.p.wait(timeout=timeout)
+            return rc
         except subprocess.TimeoutExpired:
             return None
 

@@ -8,15 +8,16 @@ holds only when both trees run in the same boot. This runs each tree's own
 of the repetitions' ratios to the C loop of the same repetition, per tree,
 and how the second tree's median compares with the first's.
 
-Trees are commits (made with ``git archive`` and built on the host with
-``prepare``; this needs no SCTP) or ``.``, this working tree as it is built.
-Extra arguments go to each ``run.py`` (``--scenarios setup --reps 3``...).
+Trees are commits (unpacked with ``git archive`` and built, once, on the
+host: ``prepare``, which needs no SCTP) or ``.``, this working tree as it is
+built. Extra arguments go to each ``run.py`` (``--scenarios setup --reps
+3``...). Started on a host without kernel SCTP, ``run`` prepares the trees
+and re-runs itself in the sandbox, as ``run.py`` does:
 
-    .venv/bin/python benchmarks/compare_trees.py prepare e3918ae
-    .venv/bin/aiosctp-sandbox --timeout 3600 -- .venv/bin/python \\
-        benchmarks/compare_trees.py run e3918ae . --scenarios setup --reps 3
+    .venv/bin/python benchmarks/compare_trees.py run e3918ae . \\
+        --scenarios setup --reps 3 --only c,asyncio,highlevel,tcp-asyncio
 
-(``make bench-compare BASE=e3918ae`` does both.)
+(``make bench-compare BASE=e3918ae``.)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from typing import Any, Dict, Iterable, List, Sequence, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import benchlib as bl  # noqa: E402
 TREES = os.path.join(HERE, "results", "trees")
 
 # (scenario, contender) -> list of ratios to the C loop, one per repetition
@@ -113,7 +116,10 @@ def run(revs: Sequence[str], rounds: int, out_dir: str, extra: Iterable[str]) ->
             path = os.path.join(out_dir, f"tree{i}-round{n}.json")
             cmd = [sys.executable, "benchmarks/run.py", "--json", path, *extra]
             print(f"round {n}/{rounds}: {rev} ({d})", flush=True)
-            r = subprocess.run(cmd, cwd=d, stdout=subprocess.DEVNULL)
+            # each run.py puts its own tree first for its workers: nothing
+            # of this tree may come before it
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+            r = subprocess.run(cmd, cwd=d, env=env, stdout=subprocess.DEVNULL)
             if r.returncode != 0 or not os.path.exists(path):
                 print(f"  run.py of {rev} failed (exit {r.returncode}); round skipped", flush=True)
                 continue
@@ -140,6 +146,10 @@ def main(argv: Sequence[str]) -> int:
         for rev in args.revs:
             print(f"{rev}: {prepare(rev)}")
         return 0
+    if not bl.in_guest_or_sctp():
+        for rev in (args.base, args.head):
+            prepare(rev)
+        return bl.reexec_in_sandbox([os.path.abspath(__file__), *argv], timeout=3600)
     per_tree = run([args.base, args.head], args.rounds, args.out, extra)
     lines = table(args.base, args.head, per_tree)
     print("\n".join(lines))

@@ -70,3 +70,39 @@ def test_run_refuses_a_tree_that_was_not_prepared(tmp_path, monkeypatch):
     r = subprocess.run([sys.executable, os.path.join(ROOT, "benchmarks", "compare_trees.py"),
                         "prepare", "HEAD", "--bogus"], capture_output=True, text=True)
     assert r.returncode == 2 and "--bogus" in r.stderr
+
+
+STUB_RUN_PY = '''
+import json, sys
+args = sys.argv[1:]
+path = args[args.index("--json") + 1]
+c, v = {TREE_VALUES}
+if "--fail" in args and "{NAME}" == "b":
+    sys.exit(3)
+json.dump({{"runs": [{{"scenario": "setup", "rep": r, "contender": k, "value": x}}
+                     for r in (1, 2) for k, x in (("c", c), ("asyncio", v))]}}, open(path, "w"))
+'''
+
+
+def _stub_tree(root, name: str, values) -> str:
+    d = root / name
+    (d / "benchmarks").mkdir(parents=True)
+    (d / ".built").write_text("")
+    (d / "benchmarks" / "run.py").write_text(
+        STUB_RUN_PY.format(TREE_VALUES=repr(values), NAME=name))
+    return str(d)
+
+
+def test_run_merges_each_trees_rounds_and_skips_a_failed_run(tmp_path, monkeypatch) -> None:
+    trees = {"a": _stub_tree(tmp_path, "a", (1000.0, 100.0)),
+             "b": _stub_tree(tmp_path, "b", (2000.0, 400.0))}
+    monkeypatch.setattr(ct, "tree_dir", trees.__getitem__)
+    monkeypatch.setenv("PYTHONPATH", "/nowhere")
+    per_tree = ct.run(["a", "b"], 3, str(tmp_path / "out"), ["--scenarios", "setup"])
+    assert per_tree == {"a": {("setup", "asyncio"): [0.1] * 6},
+                        "b": {("setup", "asyncio"): [0.2] * 6}}
+    assert sorted(os.listdir(tmp_path / "out")) == [
+        f"tree{i}-round{n}.json" for i in (0, 1) for n in (1, 2, 3)]
+    # a run that fails is skipped, not merged
+    per_tree = ct.run(["a", "b"], 1, str(tmp_path / "out2"), ["--fail"])
+    assert per_tree == {"a": {("setup", "asyncio"): [0.1] * 2}, "b": {}}
