@@ -40,13 +40,19 @@ TREES = os.path.join(HERE, "results", "trees")
 Ratios = Dict[Tuple[str, str], List[float]]
 
 
+def commit_of(rev: str) -> str:
+    """The commit ``rev`` names now (``.`` stays ``.``)."""
+    if rev == ".":
+        return rev
+    return subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", rev + "^{commit}"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
 def tree_dir(rev: str) -> str:
     """Where the tree of ``rev`` is unpacked (``.`` is this tree)."""
     if rev == ".":
         return ROOT
-    sha = subprocess.run(["git", "-C", ROOT, "rev-parse", "--verify", rev + "^{commit}"],
-                         check=True, capture_output=True, text=True).stdout.strip()
-    return os.path.join(TREES, sha[:12])
+    return os.path.join(TREES, commit_of(rev)[:12])
 
 
 def prepare(rev: str) -> str:
@@ -147,9 +153,14 @@ def main(argv: Sequence[str]) -> int:
             print(f"{rev}: {prepare(rev)}")
         return 0
     if not bl.in_guest_or_sctp():
-        for rev in (args.base, args.head):
+        # the guest gets the commits, not names that a commit made
+        # meanwhile would move (HEAD~1)
+        revs = [commit_of(rev) for rev in (args.base, args.head)]
+        for rev in revs:
             prepare(rev)
-        return bl.reexec_in_sandbox([os.path.abspath(__file__), *argv], timeout=3600)
+        return bl.reexec_in_sandbox(
+            [os.path.abspath(__file__), "run", *revs, "--rounds", str(args.rounds),
+             "--out", args.out, *extra], timeout=3600)
     per_tree = run([args.base, args.head], args.rounds, args.out, extra)
     lines = table(args.base, args.head, per_tree)
     print("\n".join(lines))

@@ -59,6 +59,8 @@ def test_prepare_unpacks_and_builds_a_commit_once(tmp_path, monkeypatch):
     assert ct.prepare("HEAD") == d
     assert os.path.getmtime(os.path.join(d, ".built")) == stamp
     assert ct.prepare(".") == ROOT
+    assert ct.commit_of(".") == "." and len(ct.commit_of("HEAD")) == 40
+    assert d.endswith(ct.commit_of("HEAD")[:12])
     with pytest.raises(subprocess.CalledProcessError):
         ct.prepare("no-such-revision-here")
 
