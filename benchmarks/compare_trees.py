@@ -120,6 +120,8 @@ def run(revs: Sequence[str], rounds: int, out_dir: str, extra: Iterable[str]) ->
             if d != ROOT and not os.path.exists(os.path.join(d, ".built")):
                 raise SystemExit(f"{rev}: not prepared (compare_trees.py prepare {rev})")
             path = os.path.join(out_dir, f"tree{i}-round{n}.json")
+            if os.path.exists(path):
+                os.remove(path)  # an earlier comparison's: never merged
             cmd = [sys.executable, "benchmarks/run.py", "--json", path, *extra]
             print(f"round {n}/{rounds}: {rev} ({d})", flush=True)
             # each run.py puts its own tree first for its workers: nothing

@@ -81,6 +81,8 @@ path = args[args.index("--json") + 1]
 c, v = {TREE_VALUES}
 if "--fail" in args and "{NAME}" == "b":
     sys.exit(3)
+if "--write-nothing" in args and "{NAME}" == "b":
+    sys.exit(0)
 json.dump({{"runs": [{{"scenario": "setup", "rep": r, "contender": k, "value": x}}
                      for r in (1, 2) for k, x in (("c", c), ("asyncio", v))]}}, open(path, "w"))
 '''
@@ -105,6 +107,8 @@ def test_run_merges_each_trees_rounds_and_skips_a_failed_run(tmp_path, monkeypat
                         "b": {("setup", "asyncio"): [0.2] * 6}}
     assert sorted(os.listdir(tmp_path / "out")) == [
         f"tree{i}-round{n}.json" for i in (0, 1) for n in (1, 2, 3)]
-    # a run that fails is skipped, not merged
-    per_tree = ct.run(["a", "b"], 1, str(tmp_path / "out2"), ["--fail"])
-    assert per_tree == {"a": {("setup", "asyncio"): [0.1] * 2}, "b": {}}
+    # a run that fails, or writes no results, is skipped; what an earlier
+    # comparison left in the same place is never merged
+    for how in ("--fail", "--write-nothing"):
+        per_tree = ct.run(["a", "b"], 1, str(tmp_path / "out"), [how])
+        assert per_tree == {"a": {("setup", "asyncio"): [0.1] * 2}, "b": {}}, how
