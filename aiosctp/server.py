@@ -459,7 +459,6 @@ class SCTPServer(asyncio.AbstractServer, _Owner):
         :func:`aiosctp.connect`."""
         from .highlevel import _AssociationProtocol, _check_limit
 
-        loop = self._loop
         max_queue = _check_limit(max_queue, "max_queue")
         max_notifications = _check_limit(max_notifications, "max_notifications")
         _, protocol = await self.create_connection(
