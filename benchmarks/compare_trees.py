@@ -55,16 +55,20 @@ def tree_dir(rev: str) -> str:
     return os.path.join(TREES, commit_of(rev)[:12])
 
 
+def prepared(d: str) -> bool:
+    """Whether the tree in ``d`` is ready to run (this tree always is)."""
+    return d == ROOT or os.path.exists(os.path.join(d, ".built"))
+
+
 def prepare(rev: str) -> str:
     """Unpack ``rev`` and build its C core in place (once per commit)."""
     d = tree_dir(rev)
-    if d == ROOT or os.path.exists(os.path.join(d, ".built")):
+    if prepared(d):
         return d
     os.makedirs(d, exist_ok=True)
-    archive = subprocess.Popen(["git", "-C", ROOT, "archive", rev], stdout=subprocess.PIPE)
-    subprocess.run(["tar", "-x", "-C", d], stdin=archive.stdout, check=True)
-    if archive.wait() != 0:
-        raise SystemExit(f"git archive {rev} failed")
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", d], input=archive, check=True)
     subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
                    cwd=d, check=True)
     open(os.path.join(d, ".built"), "w").close()
@@ -117,7 +121,7 @@ def run(revs: Sequence[str], rounds: int, out_dir: str, extra: Iterable[str]) ->
     for n in range(1, rounds + 1):
         for i, rev in enumerate(revs):
             d = tree_dir(rev)
-            if d != ROOT and not os.path.exists(os.path.join(d, ".built")):
+            if not prepared(d):
                 raise SystemExit(f"{rev}: not prepared (compare_trees.py prepare {rev})")
             path = os.path.join(out_dir, f"tree{i}-round{n}.json")
             if os.path.exists(path):
